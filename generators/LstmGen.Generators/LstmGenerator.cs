@@ -1,4 +1,7 @@
+using System;
+using LstmGen.Generators.Model;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace LstmGen.Generators;
 
@@ -6,9 +9,62 @@ namespace LstmGen.Generators;
 [Generator(LanguageNames.CSharp)]
 public sealed partial class LstmGenerator : IIncrementalGenerator
 {
+    /// <summary>Tracking names of the pipeline stages (tests inspect them for incrementality).</summary>
+    internal static class Steps
+    {
+        public const string Parse = "Parse";
+        public const string Model = "Model";
+        public const string Plan = "Plan";
+        public const string Diagnostics = "Diagnostics";
+    }
+
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        // The pipeline is filled in by the generator issue.
+        foreach (string attribute in CellAttributes)
+        {
+            // The transform only reads the attribute into an equatable result; planning happens in a later Select.
+            IncrementalValuesProvider<ParseResult> parsed = context.SyntaxProvider
+                .ForAttributeWithMetadataName(attribute, static (node, _) => node is TypeDeclarationSyntax, Parse)
+                .WithTrackingName(Steps.Parse);
+
+            IncrementalValuesProvider<KernelPlan> plans = parsed
+                .Where(static r => r.Model is not null)
+                .Select(static (r, _) => r.Model!)
+                .WithTrackingName(Steps.Model)
+                .Select(static (m, _) => Planner.Plan(m))
+                .WithTrackingName(Steps.Plan);
+
+            IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = parsed
+                .Select(static (r, _) => r.Diagnostics)
+                .Where(static d => d.Count > 0)
+                .WithTrackingName(Steps.Diagnostics);
+
+            context.RegisterSourceOutput(plans, static (spc, plan) => EmitSafely(spc, plan));
+            context.RegisterSourceOutput(diagnostics, static (spc, list) =>
+            {
+                foreach (DiagnosticInfo info in list)
+                {
+                    spc.ReportDiagnostic(ToDiagnostic(info));
+                }
+            });
+        }
+    }
+
+    private static void EmitSafely(SourceProductionContext context, KernelPlan plan)
+    {
+        string source;
+        try
+        {
+            source = Emitter.Emit(plan);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(Diagnostics.InternalError, Location.None, plan.Model.ClassName,
+                e.GetType().Name + ": " + e.Message));
+            return;
+        }
+
+        context.AddSource(plan.Model.HintName, source);
     }
 }

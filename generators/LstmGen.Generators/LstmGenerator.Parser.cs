@@ -1,0 +1,233 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using LstmGen.Generators.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace LstmGen.Generators;
+
+public sealed partial class LstmGenerator
+{
+    internal const string LstmAttribute = "LstmGen.LstmCellAttribute";
+    internal const string GruAttribute = "LstmGen.GruCellAttribute";
+    internal const string RnnAttribute = "LstmGen.RnnCellAttribute";
+
+    private static readonly string[] CellAttributes = { LstmAttribute, GruAttribute, RnnAttribute };
+
+    /// <summary>Attribute to model plus diagnostics. Never throws: a failure becomes LSTMGEN012.</summary>
+    internal static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        string className = context.TargetSymbol.Name;
+        LocationInfo? location = null;
+        try
+        {
+            AttributeData attribute = context.Attributes[0];
+            location = LocationOf(attribute, context.TargetNode, cancellationToken);
+            return ParseCore(context, attribute, location, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            return Fail(Diagnostics.InternalError, location, className, e.GetType().Name + ": " + e.Message);
+        }
+    }
+
+    private static ParseResult ParseCore(GeneratorAttributeSyntaxContext context, AttributeData attribute, LocationInfo? location,
+        CancellationToken cancellationToken)
+    {
+        if (context.TargetSymbol is not INamedTypeSymbol type || attribute.AttributeClass is null
+            || attribute.AttributeClass.TypeKind == TypeKind.Error)
+        {
+            return Nothing;
+        }
+
+        string attributeName = attribute.AttributeClass.Name.EndsWith("Attribute", StringComparison.Ordinal)
+            ? attribute.AttributeClass.Name.Substring(0, attribute.AttributeClass.Name.Length - "Attribute".Length)
+            : attribute.AttributeClass.Name;
+        string name = type.Name;
+
+        // Several cell attributes: only the first (in source order) reports, so the error appears once.
+        List<AttributeData> cells = type.GetAttributes()
+            .Where(a => a.AttributeClass is not null && CellAttributes.Contains(a.AttributeClass.ToDisplayString()))
+            .OrderBy(a => a.ApplicationSyntaxReference?.Span.Start ?? 0)
+            .ToList();
+        if (cells.Count > 1)
+        {
+            return cells[0].ApplicationSyntaxReference?.Span == attribute.ApplicationSyntaxReference?.Span
+                ? Fail(Diagnostics.MultipleCells, location, name, string.Join(", ", cells.Select(c => c.AttributeClass!.Name)))
+                : Nothing;
+        }
+
+        if (type.TypeKind != TypeKind.Class || type.IsRecord)
+        {
+            return Fail(Diagnostics.Unsupported, location, name, attributeName, "is a record");
+        }
+
+        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
+        {
+            if (t.IsGenericType)
+            {
+                return Fail(Diagnostics.Generic, location, name, attributeName);
+            }
+        }
+
+        if (!IsPartial(type, cancellationToken))
+        {
+            return Fail(Diagnostics.NotPartial, location, name, attributeName);
+        }
+
+        if (type.IsStatic)
+        {
+            return Fail(Diagnostics.Unsupported, location, name, attributeName, "is static");
+        }
+
+        if (type.BaseType is { SpecialType: not SpecialType.System_Object } baseType)
+        {
+            return Fail(Diagnostics.Unsupported, location, name, attributeName, $"derives from '{baseType.ToDisplayString()}'");
+        }
+
+        var containing = new List<ContainingType>();
+        for (INamedTypeSymbol? t = type.ContainingType; t is not null; t = t.ContainingType)
+        {
+            if (!IsPartial(t, cancellationToken))
+            {
+                return Fail(Diagnostics.ContainingNotPartial, location, name, attributeName, t.Name);
+            }
+
+            containing.Insert(0, new ContainingType(Keyword(t), t.Name));
+        }
+
+        // Named arguments with the attributes' defaults; an argument the compiler could not bind is its error, not ours.
+        int input = 0, hidden = 0, layers = 1, proj = 0, nonlinearity = 0;
+        bool bidirectional = false, bias = true, batchFirst = false;
+        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+        {
+            if (argument.Value.Kind == TypedConstantKind.Error || argument.Value.Value is null)
+            {
+                return Nothing;
+            }
+
+            object value = argument.Value.Value;
+            switch (argument.Key)
+            {
+                case "Input": input = (int)value; break;
+                case "Hidden": hidden = (int)value; break;
+                case "Layers": layers = (int)value; break;
+                case "ProjSize": proj = (int)value; break;
+                case "Nonlinearity": nonlinearity = (int)value; break;
+                case "Bidirectional": bidirectional = (bool)value; break;
+                case "Bias": bias = (bool)value; break;
+                case "BatchFirst": batchFirst = (bool)value; break;
+            }
+        }
+
+        CellKind kind;
+        switch (attribute.AttributeClass.ToDisplayString())
+        {
+            case LstmAttribute: kind = CellKind.Lstm; break;
+            case GruAttribute: kind = CellKind.Gru; break;
+            default:
+                if (nonlinearity != (int)Nonlinearity.Tanh && nonlinearity != (int)Nonlinearity.Relu)
+                {
+                    return Fail(Diagnostics.UnknownValue, location, attributeName, name,
+                        Invariant($"Nonlinearity must be Tanh or Relu, but was {nonlinearity}"));
+                }
+
+                kind = nonlinearity == (int)Nonlinearity.Relu ? CellKind.RnnRelu : CellKind.RnnTanh;
+                break;
+        }
+
+        // The runtime's own validation decides; each kind of error maps to its diagnostic.
+        var diagnostics = new List<DiagnosticInfo>();
+        foreach (ConfigError error in RecurrentConfig.Validate(kind, input, hidden, layers, bidirectional, bias, proj))
+        {
+            diagnostics.Add(error.Kind switch
+            {
+                ConfigErrorKind.NotPositive => Info(Diagnostics.NotPositive, location, attributeName, name, PropertyOf(error.Argument),
+                    Invariant($"{(error.Argument == "inputSize" ? input : error.Argument == "hiddenSize" ? hidden : layers)}")),
+                ConfigErrorKind.BadProjection => Info(Diagnostics.BadProjection, location, attributeName, name, Invariant($"{hidden}"), Invariant($"{proj}")),
+                ConfigErrorKind.ProjectionNotLstm => Info(Diagnostics.ProjectionNotLstm, location, attributeName, name, Invariant($"{proj}")),
+                ConfigErrorKind.TooLarge => Info(Diagnostics.TooLarge, location, attributeName, name, error.Message),
+                _ => Info(Diagnostics.UnknownValue, location, attributeName, name, error.Message),
+            });
+        }
+
+        if (diagnostics.Count > 0)
+        {
+            return new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics));
+        }
+
+        string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
+        var model = new CellModel(ns, new EquatableArray<ContainingType>(containing), name, attributeName, kind,
+            input, hidden, layers, bidirectional, bias, batchFirst, proj);
+        KernelPlan plan = Planner.Plan(model);
+        if (!plan.UnrollStep)
+        {
+            diagnostics.Add(Info(Diagnostics.Looped, location, attributeName, name, Invariant($"{plan.EstimatedStepIl}"),
+                Invariant($"{Planner.MaxUnrolledStepIl}")));
+        }
+
+        return new ParseResult(model, new EquatableArray<DiagnosticInfo>(diagnostics));
+    }
+
+    private static readonly ParseResult Nothing = new(null, EquatableArray<DiagnosticInfo>.Empty);
+
+    private static string PropertyOf(string argument) => argument switch
+    {
+        "inputSize" => "Input",
+        "hiddenSize" => "Hidden",
+        "numLayers" => "Layers",
+        _ => argument,
+    };
+
+    private static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken) =>
+        type.DeclaringSyntaxReferences.All(r => r.GetSyntax(cancellationToken) is TypeDeclarationSyntax t
+            && t.Modifiers.Any(m => m.IsKind(SyntaxKind.PartialKeyword)));
+
+    private static string Keyword(INamedTypeSymbol type) => type switch
+    {
+        { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+        { IsRecord: true } => "record",
+        { TypeKind: TypeKind.Struct } => "struct",
+        { TypeKind: TypeKind.Interface } => "interface",
+        _ => "class",
+    };
+
+    private static LocationInfo? LocationOf(AttributeData attribute, SyntaxNode fallback, CancellationToken cancellationToken)
+    {
+        Location location = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? fallback.GetLocation();
+        if (location.SourceTree is null)
+        {
+            return null;
+        }
+
+        FileLinePositionSpan lines = location.GetLineSpan();
+        return new LocationInfo(location.SourceTree.FilePath, location.SourceSpan.Start, location.SourceSpan.Length,
+            lines.StartLinePosition.Line, lines.StartLinePosition.Character, lines.EndLinePosition.Line, lines.EndLinePosition.Character);
+    }
+
+    private static DiagnosticInfo Info(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments) =>
+        new(descriptor.Id, location, new EquatableArray<string>(arguments));
+
+    private static ParseResult Fail(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments) =>
+        new(null, new EquatableArray<DiagnosticInfo>(new[] { Info(descriptor, location, arguments) }));
+
+    private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
+
+    /// <summary>Turns an equatable diagnostic back into a Roslyn one.</summary>
+    internal static Diagnostic ToDiagnostic(DiagnosticInfo info)
+    {
+        Location location = info.Location is { } l
+            ? Location.Create(l.FilePath, new Microsoft.CodeAnalysis.Text.TextSpan(l.Start, l.Length),
+                new Microsoft.CodeAnalysis.Text.LinePositionSpan(new Microsoft.CodeAnalysis.Text.LinePosition(l.StartLine, l.StartColumn),
+                    new Microsoft.CodeAnalysis.Text.LinePosition(l.EndLine, l.EndColumn)))
+            : Location.None;
+        return Diagnostic.Create(Diagnostics.ById(info.Id), location, info.Arguments.Cast<object>().ToArray());
+    }
+}

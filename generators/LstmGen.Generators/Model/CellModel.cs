@@ -1,0 +1,55 @@
+namespace LstmGen.Generators.Model;
+
+// Every type in Model/ MUST stay value-equatable: primitives, strings, enums and EquatableArray only. No ISymbol,
+// SyntaxNode, Location or Compilation: they would defeat incremental caching and keep whole compilations alive.
+
+/// <summary>A containing type of the cell class, outermost first, as it must be re-declared around the generated part.</summary>
+internal sealed record ContainingType(string Keyword, string Name);
+
+/// <summary>What the parser extracts from one valid cell attribute: where the class lives and the network's shape.</summary>
+internal sealed record CellModel(
+    string Namespace,
+    EquatableArray<ContainingType> ContainingTypes,
+    string ClassName,
+    string AttributeName,
+    CellKind Kind,
+    int Input,
+    int Hidden,
+    int Layers,
+    bool Bidirectional,
+    bool Bias,
+    bool BatchFirst,
+    int ProjSize)
+{
+    /// <summary>The shared, validated configuration (the same type the runtime uses).</summary>
+    public RecurrentConfig ToConfig() => new(Kind, Input, Hidden, Layers, Bidirectional, Bias, BatchFirst, ProjSize);
+
+    /// <summary>Unique hint name of the generated file.</summary>
+    public string HintName
+    {
+        get
+        {
+            var name = new System.Text.StringBuilder();
+            if (Namespace.Length > 0)
+            {
+                name.Append(Namespace).Append('.');
+            }
+
+            foreach (ContainingType t in ContainingTypes)
+            {
+                name.Append(t.Name).Append('.');
+            }
+
+            return name.Append(ClassName).Append(".LstmGen.g.cs").ToString();
+        }
+    }
+}
+
+/// <summary>Where a diagnostic points: file path and spans, rebuilt into a Location only when reported.</summary>
+internal sealed record LocationInfo(string FilePath, int Start, int Length, int StartLine, int StartColumn, int EndLine, int EndColumn);
+
+/// <summary>A diagnostic to report, with message arguments as strings.</summary>
+internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, EquatableArray<string> Arguments);
+
+/// <summary>The parse step's result: the model (null when nothing is generated) and the diagnostics.</summary>
+internal sealed record ParseResult(CellModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);

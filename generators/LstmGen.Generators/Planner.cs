@@ -1,0 +1,65 @@
+using LstmGen.Generators.Model;
+
+namespace LstmGen.Generators;
+
+/// <summary>The kernel shape the emitter produces for one cell: the derived constants and the unroll decision.</summary>
+internal sealed record KernelPlan(CellModel Model, bool UnrollStep, int EstimatedStepIl)
+{
+    /// <summary>Gates stacked per unit: 4, 3 or 1.</summary>
+    public int Gates => RecurrentConfig.GatesOf(Model.Kind);
+    /// <summary>Hidden units padded to whole 8-lane vectors.</summary>
+    public int HiddenPadded => Planner.Pad(Model.Hidden);
+    /// <summary>Size of h (ProjSize when projecting).</summary>
+    public int OutputHidden => Model.ProjSize > 0 ? Model.ProjSize : Model.Hidden;
+    /// <summary>h padded to whole vectors.</summary>
+    public int OutputHiddenPadded => Planner.Pad(OutputHidden);
+    /// <summary>Packed gate columns: for each 8-unit block, the gates' 8 lanes side by side.</summary>
+    public int GateColumns => Gates * HiddenPadded;
+    /// <summary>8-unit blocks.</summary>
+    public int Blocks => HiddenPadded / 8;
+    /// <summary>Directions.</summary>
+    public int Directions => Model.Bidirectional ? 2 : 1;
+    /// <summary>Features per output step.</summary>
+    public int OutputSize => Directions * OutputHidden;
+    /// <summary>True for the LSTM.</summary>
+    public bool Lstm => Model.Kind == CellKind.Lstm;
+    /// <summary>True for the GRU.</summary>
+    public bool Gru => Model.Kind == CellKind.Gru;
+    /// <summary>True for an LSTM with projection.</summary>
+    public bool Projected => Model.ProjSize > 0;
+}
+
+/// <summary>
+/// Decides between fully unrolled straight-line code and constant-bound loops for the recurrent step, from an estimate of
+/// the IL the unrolled step takes. The JIT stops optimising a method past roughly 60 KB of IL (and tracks a limited number
+/// of locals); the budget keeps the unrolled step at about half of that.
+/// </summary>
+internal static class Planner
+{
+    /// <summary>Largest estimated IL of an unrolled step method.</summary>
+    public const int MaxUnrolledStepIl = 32 * 1024;
+
+    // IL bytes, measured on emitted code: a broadcast of h[k] (~16) and one load+FMA+store of an accumulator (~22).
+    private const int BroadcastIl = 16;
+    private const int FmaIl = 22;
+    // Per 8-unit block: loading accumulators, the activations and the stores (~60 per gate).
+    private const int BlockIl = 60;
+
+    public static KernelPlan Plan(CellModel model)
+    {
+        int gates = RecurrentConfig.GatesOf(model.Kind);
+        int blocks = Pad(model.Hidden) / 8;
+        int hOut = model.ProjSize > 0 ? model.ProjSize : model.Hidden;
+        long il = (long)blocks * ((hOut * (BroadcastIl + (gates * FmaIl))) + (gates * BlockIl));
+        if (model.ProjSize > 0)
+        {
+            il += (long)(Pad(model.ProjSize) / 8) * model.Hidden * (BroadcastIl + FmaIl);
+        }
+
+        int estimate = il > int.MaxValue ? int.MaxValue : (int)il;
+        return new KernelPlan(model, estimate <= MaxUnrolledStepIl, estimate);
+    }
+
+    /// <summary>Rounds up to a whole number of 8-float vectors.</summary>
+    public static int Pad(int n) => (n + 7) / 8 * 8;
+}

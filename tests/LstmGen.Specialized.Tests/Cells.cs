@@ -1,0 +1,68 @@
+using LstmGen;
+
+namespace LstmGen.Specialized.Tests;
+
+// The seed's example: a 2-layer bidirectional tagger.
+[LstmCell(Input = 5, Hidden = 6, Layers = 2, Bidirectional = true)]
+public partial class Tagger { }
+
+[LstmCell(Input = 3, Hidden = 2)]
+public partial class TinyLstm { }
+
+[LstmCell(Input = 1, Hidden = 8)]
+public partial class AudioLstm { }
+
+[LstmCell(Input = 16, Hidden = 32)]
+public partial class WideLstm { }
+
+[LstmCell(Input = 4, Hidden = 5, Bias = false)]
+public partial class NoBiasLstm { }
+
+[LstmCell(Input = 5, Hidden = 6, Layers = 2, BatchFirst = true)]
+public partial class BatchFirstLstm { }
+
+[LstmCell(Input = 5, Hidden = 6, Layers = 2)]
+public partial class StackedLstm { }
+
+[LstmCell(Input = 5, Hidden = 8, Layers = 2, ProjSize = 3)]
+public partial class ProjectedLstm { }
+
+[LstmCell(Input = 8, Hidden = 16, Layers = 3, Bidirectional = true)]
+public partial class DeepBiLstm { }
+
+[GruCell(Input = 4, Hidden = 7)]
+public partial class SmallGru { }
+
+[GruCell(Input = 5, Hidden = 6, Layers = 2, Bidirectional = true)]
+public partial class BiGru { }
+
+[RnnCell(Input = 3, Hidden = 4, Nonlinearity = Nonlinearity.Relu)]
+public partial class ReluRnn { }
+
+[RnnCell(Input = 5, Hidden = 6, Layers = 2, Bidirectional = true)]
+public partial class BiTanhRnn { }
+
+/// <summary>Over the unroll budget (the looped kernel), and nested in a partial containing type.</summary>
+public static partial class Models
+{
+    [LstmCell(Input = 20, Hidden = 70, Layers = 2)]
+    public partial class LargeLstm { }
+}
+
+/// <summary>Every declared cell, so tests can pick one by configuration.</summary>
+internal static class Declared
+{
+    public static IReadOnlyList<Func<IRecurrentNetwork<float>>> All { get; } =
+    [
+        () => new Tagger(), () => new TinyLstm(), () => new AudioLstm(), () => new WideLstm(), () => new NoBiasLstm(),
+        () => new BatchFirstLstm(), () => new StackedLstm(), () => new ProjectedLstm(), () => new DeepBiLstm(),
+        () => new SmallGru(), () => new BiGru(), () => new ReluRnn(), () => new BiTanhRnn(), () => new Models.LargeLstm(),
+    ];
+
+    public static IRecurrentNetwork<float>? ForConfig(RecurrentConfig config) =>
+        All.Select(f => f()).FirstOrDefault(n => n.Config.Equals(config));
+
+    public static TheoryData<string> Names() => new(All.Select(f => f().GetType().Name));
+
+    public static IRecurrentNetwork<float> ByName(string name) => All.Select(f => f()).Single(n => n.GetType().Name == name);
+}

@@ -1,0 +1,195 @@
+using LstmGen.Testing;
+
+namespace LstmGen.Specialized.Tests;
+
+/// <summary>The generated classes used as a user would, checked against the generic oracle and PyTorch.</summary>
+public class GeneratedNetworkTests
+{
+    public static TheoryData<string> Cells() => Declared.Names();
+
+    public static TheoryData<string> Fixtures() => new(PyTorchFixture.CaseIds().Where(id => !id.StartsWith("env:", StringComparison.Ordinal)));
+
+    [Theory]
+    [MemberData(nameof(Cells))]
+    public void Generated_equals_generic(string cell)
+    {
+        IRecurrentNetwork<float> net = Declared.ByName(cell);
+        GeneratedVsGeneric.Check(net, seqLen: 5, batch: 3, seed: 11, withStates: true, cell);
+        GeneratedVsGeneric.Check(net, seqLen: 1, batch: 1, seed: 12, withStates: false, cell);
+        GeneratedVsGeneric.Check(net, seqLen: 9, batch: 2, seed: 13, withStates: true, cell);
+    }
+
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    public void Generated_matches_PyTorch(string fixture)
+    {
+        PyTorchFixture f = PyTorchFixture.Load(fixture);
+        IRecurrentNetwork<float> net = Declared.ForConfig(f.Config)
+            ?? throw new Xunit.Sdk.XunitException($"No declared cell has the configuration of {fixture} ({f.Config}); declare one in Cells.cs.");
+        FixtureRunner.Run(f, net, FixtureRunner.FloatRelative);
+    }
+
+    [Fact]
+    public void Generated_type_exposes_dimensions_and_config()
+    {
+        var tagger = new Tagger();
+        Assert.Equal(5, Tagger.InputSize);
+        Assert.Equal(6, Tagger.HiddenSize);
+        Assert.Equal(2, Tagger.NumLayers);
+        Assert.True(Tagger.IsBidirectional);
+        Assert.Equal(12, Tagger.OutputSize);
+        Assert.Equal(new RecurrentConfig(CellKind.Lstm, 5, 6, 2, bidirectional: true), tagger.Config);
+        Assert.Equal(new ParameterLayout(tagger.Config).TotalLength, tagger.Parameters.Length);
+    }
+
+    [Fact]
+    public void Seeded_construction_matches_generic_initialisation()
+    {
+        var generated = new Tagger(seed: 42);
+        var generic = new RecurrentNetwork<float>(generated.Config, seed: 42);
+        Assert.Equal(generic.Parameters.ReadOnlyValues.ToArray(), generated.Parameters.ReadOnlyValues.ToArray());
+    }
+
+    [Theory]
+    [InlineData(nameof(TinyLstm))]
+    [InlineData(nameof(StackedLstm))]
+    [InlineData(nameof(ProjectedLstm))]
+    [InlineData(nameof(SmallGru))]
+    [InlineData(nameof(ReluRnn))]
+    [InlineData(nameof(WideLstm))]
+    public void Step_streaming_equals_Forward(string cell)
+    {
+        // Step runs the same projection and cell kernels one time step at a time, so the results are bit-identical.
+        IRecurrentNetwork<float> net = Declared.ByName(cell);
+        RecurrentConfig c = net.Config;
+        const int seqLen = 6, batch = 2;
+        var rng = new Random(5);
+        float[] input = GeneratedVsGeneric.Random(rng, seqLen * batch * c.InputSize);
+        float[] h0 = GeneratedVsGeneric.Random(rng, c.StateRows * batch * c.OutputHidden);
+        float[] c0 = c.HasCellState ? GeneratedVsGeneric.Random(rng, c.StateRows * batch * c.HiddenSize) : [];
+        float[] output = new float[seqLen * batch * c.OutputSize];
+        float[] hN = new float[h0.Length];
+        float[] cN = new float[c0.Length];
+        net.Forward(input, seqLen, batch, output, hN, cN, h0, c0, training: false);
+
+        float[] h = (float[])h0.Clone();
+        float[] state = (float[])c0.Clone();
+        float[] stepOut = new float[batch * c.OutputHidden];
+        for (int t = 0; t < seqLen; t++)
+        {
+            net.Step(input.AsSpan(t * batch * c.InputSize, batch * c.InputSize), batch, h, state, stepOut);
+            Assert.Equal(output.AsSpan(t * batch * c.OutputSize, batch * c.OutputSize).ToArray(), stepOut);
+        }
+
+        Assert.Equal(hN, h);
+        Assert.Equal(cN, state);
+    }
+
+    [Fact]
+    public void Parameter_gradients_accumulate_over_calls()
+    {
+        // Each backward adds its contribution once per element, so two identical calls give exactly twice one call.
+        var net = new Tagger(seed: 3);
+        var rng = new Random(9);
+        const int seqLen = 4, batch = 2;
+        float[] input = GeneratedVsGeneric.Random(rng, seqLen * batch * Tagger.InputSize);
+        float[] up = GeneratedVsGeneric.Random(rng, seqLen * batch * Tagger.OutputSize);
+        float[] output = new float[up.Length];
+        float[] gradInput1 = new float[input.Length];
+        float[] gradInput2 = new float[input.Length];
+        net.Parameters.ZeroGradients();
+        net.Forward(input, seqLen, batch, output, default, default, default, default, training: true);
+        net.Backward(up, default, default, gradInput1, default, default);
+        float[] once = net.Parameters.Gradients.ToArray();
+        net.Forward(input, seqLen, batch, output, default, default, default, default, training: true);
+        net.Backward(up, default, default, gradInput2, default, default);
+        Assert.Contains(once, g => g != 0);
+        Assert.Equal(once.Select(g => 2 * g).ToArray(), net.Parameters.Gradients.ToArray());
+        Assert.Equal(gradInput1, gradInput2);
+    }
+
+    [Fact]
+    public void Changed_parameters_are_repacked()
+    {
+        var net = new TinyLstm(seed: 1);
+        float[] input = [0.5f, -0.25f, 1f];
+        float[] before = new float[TinyLstm.OutputSize];
+        float[] after = new float[TinyLstm.OutputSize];
+        net.Forward(input, 1, 1, before);
+        net.Parameters["weight_ih_l0"][0] += 1f;
+        net.Forward(input, 1, 1, after);
+        Assert.NotEqual(before, after);
+        float[] expected = new float[TinyLstm.OutputSize];
+        new RecurrentNetwork<float>(net.Parameters).Forward(input, 1, 1, expected);
+        TensorAssert.Close("after repack", Array.ConvertAll(expected, e => (double)e), (ReadOnlySpan<float>)after, 1e-5, 1e-12);
+    }
+
+    [Fact]
+    public void Shared_parameters_serve_concurrent_inference()
+    {
+        var shared = new Tagger(seed: 8).Parameters;
+        var rng = new Random(2);
+        const int seqLen = 7, batch = 3;
+        float[] input = GeneratedVsGeneric.Random(rng, seqLen * batch * Tagger.InputSize);
+        float[] expected = new float[seqLen * batch * Tagger.OutputSize];
+        new Tagger(shared).Forward(input, seqLen, batch, expected);
+        Parallel.For(0, 8, _ =>
+        {
+            var net = new Tagger(shared);
+            float[] output = new float[expected.Length];
+            for (int i = 0; i < 50; i++)
+            {
+                net.Forward(input, seqLen, batch, output);
+                Assert.Equal(expected, output);
+            }
+        });
+    }
+
+    [Fact]
+    public void Scalar_path_delegates_to_generic_and_agrees_with_vector_path()
+    {
+        var net = new BiGru(seed: 4);
+        var rng = new Random(4);
+        float[] input = GeneratedVsGeneric.Random(rng, 3 * 2 * BiGru.InputSize);
+        float[] up = GeneratedVsGeneric.Random(rng, 3 * 2 * BiGru.OutputSize);
+        (float[] Output, float[] Grads) Run()
+        {
+            float[] output = new float[up.Length];
+            net.Parameters.ZeroGradients();
+            net.Forward(input, 3, 2, output, default, default, default, default, training: true);
+            net.Backward(up, default, default, default, default, default);
+            return (output, net.Parameters.Gradients.ToArray());
+        }
+
+        (float[] vectorOut, float[] vectorGrads) = Run();
+        BiGru.ForceScalarPath = true;
+        try
+        {
+            (float[] scalarOut, float[] scalarGrads) = Run();
+            var generic = new RecurrentNetwork<float>(net.Parameters);
+            float[] genericOut = new float[up.Length];
+            generic.Forward(input, 3, 2, genericOut);
+            Assert.Equal(genericOut, scalarOut);
+            double tolerance = GeneratedVsGeneric.Tolerance(net.Config, 3);
+            TensorAssert.Close("vector vs scalar output", Array.ConvertAll(scalarOut, v => (double)v), (ReadOnlySpan<float>)vectorOut, tolerance, 1e-12);
+            TensorAssert.Close("vector vs scalar grads", Array.ConvertAll(scalarGrads, v => (double)v), (ReadOnlySpan<float>)vectorGrads, tolerance, 1e-12);
+        }
+        finally
+        {
+            BiGru.ForceScalarPath = false;
+        }
+    }
+
+    [Fact]
+    public void Bad_input_names_the_argument()
+    {
+        var net = new TinyLstm();
+        float[] output = new float[TinyLstm.OutputSize];
+        Assert.Equal("input", Assert.Throws<ArgumentException>(() => net.Forward(new float[2], 1, 1, output)).ParamName);
+        Assert.Equal("output", Assert.Throws<ArgumentException>(() => net.Forward(new float[3], 1, 1, new float[1])).ParamName);
+        Assert.Equal("seqLen", Assert.Throws<ArgumentOutOfRangeException>(() => net.Forward(new float[3], 0, 1, output)).ParamName);
+        Assert.Throws<InvalidOperationException>(() => new TinyLstm().Backward(default, default, default, default, default, default));
+        Assert.Throws<NotSupportedException>(() => new Tagger().Step(new float[5], 1, new float[24], new float[24], default));
+        Assert.Equal("parameters", Assert.Throws<ArgumentException>(() => new TinyLstm(new Tagger().Parameters)).ParamName);
+    }
+}

@@ -1,0 +1,94 @@
+namespace LstmGen.Testing;
+
+/// <summary>
+/// Runs a generated network and the generic float oracle on identical parameters and random data (training forward,
+/// then backward) and compares output, h_n, c_n and every gradient.
+/// </summary>
+public static class GeneratedVsGeneric
+{
+    /// <summary>
+    /// Relative tolerance (to each tensor's largest magnitude) for float kernels that differ from the oracle in rounding only.
+    /// A pre-activation is a sum of (layer input + H_out) products, so each implementation's worst-case rounding error
+    /// is about eps x that length; BPTT chains it through seqLen steps (and sums seqLen*batch rows into the weight
+    /// gradients), and the layers stack it. Hence eps x (max layer input + hidden) x (seqLen + layers), times 2 for the
+    /// two implementations and a small factor 2 for the activations' few-ulp difference (VectorMath vs MathF).
+    /// A wrong index or a missing term gives errors of order 1, far above this.
+    /// </summary>
+    public static double Tolerance(RecurrentConfig c, int seqLen) =>
+        4 * FloatEpsilon * (Math.Max(c.InputSize, c.OutputSize) + c.HiddenSize) * (seqLen + c.NumLayers);
+
+    private const double FloatEpsilon = 1.1920928955078125e-7; // 2^-23
+
+    /// <summary>Asserts that <paramref name="generated"/> matches the oracle on identical parameters and random data.</summary>
+    public static void Check(IRecurrentNetwork<float> generated, int seqLen, int batch, ulong seed, bool withStates, string name)
+    {
+        RecurrentConfig c = generated.Config;
+        var rng = new Random((int)seed);
+        generated.Parameters.InitializeUniform(seed);
+        var oracleParameters = new ParameterSet<float>(generated.Parameters.Layout);
+        generated.Parameters.ReadOnlyValues.CopyTo(oracleParameters.Values);
+        var oracle = new RecurrentNetwork<float>(oracleParameters);
+
+        int stateH = c.StateRows * batch * c.OutputHidden;
+        int stateC = c.HasCellState ? c.StateRows * batch * c.HiddenSize : 0;
+        float[] input = Random(rng, seqLen * batch * c.InputSize);
+        float[] h0 = withStates ? Random(rng, stateH) : [];
+        float[] c0 = withStates ? Random(rng, stateC) : [];
+        float[] upOut = Random(rng, seqLen * batch * c.OutputSize);
+        float[] upH = Random(rng, stateH);
+        float[] upC = Random(rng, stateC);
+        double tolerance = Tolerance(c, seqLen);
+
+        Result expected = Run(oracle, input, seqLen, batch, h0, c0, upOut, upH, upC, stateH, stateC);
+        Result actual = Run(generated, input, seqLen, batch, h0, c0, upOut, upH, upC, stateH, stateC);
+        string where = $"{name} {c} seq={seqLen} batch={batch} states={withStates}";
+        Close(where, "output", expected.Output, actual.Output, tolerance);
+        Close(where, "h_n", expected.HN, actual.HN, tolerance);
+        Close(where, "c_n", expected.CN, actual.CN, tolerance);
+        Close(where, "grad input", expected.GradInput, actual.GradInput, tolerance);
+        Close(where, "grad h0", expected.GradH0, actual.GradH0, tolerance);
+        Close(where, "grad c0", expected.GradC0, actual.GradC0, tolerance);
+        foreach (ParameterInfo p in c.ToLayout().Parameters)
+        {
+            Close(where, "grad " + p.Name, expected.Gradients.AsSpan(p.Offset, p.Length), actual.Gradients.AsSpan(p.Offset, p.Length), tolerance);
+        }
+    }
+
+    private static ParameterLayout ToLayout(this RecurrentConfig c) => new(c);
+
+    private sealed record Result(float[] Output, float[] HN, float[] CN, float[] GradInput, float[] GradH0, float[] GradC0, float[] Gradients);
+
+    private static Result Run(IRecurrentNetwork<float> net, float[] input, int seqLen, int batch, float[] h0, float[] c0,
+        float[] upOut, float[] upH, float[] upC, int stateH, int stateC)
+    {
+        RecurrentConfig c = net.Config;
+        var r = new Result(new float[seqLen * batch * c.OutputSize], new float[stateH], new float[stateC],
+            new float[input.Length], new float[stateH], new float[stateC], null!);
+        net.Parameters.ZeroGradients();
+        net.Forward(input, seqLen, batch, r.Output, r.HN, r.CN, h0, c0, training: true);
+        net.Backward(upOut, upH, upC, r.GradInput, r.GradH0, r.GradC0);
+        return r with { Gradients = net.Parameters.Gradients.ToArray() };
+    }
+
+    private static void Close(string where, string what, ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, double relative)
+    {
+        double[] e = new double[expected.Length];
+        for (int i = 0; i < e.Length; i++)
+        {
+            e[i] = expected[i];
+        }
+
+        TensorAssert.Close($"{where}: {what}", e, actual, relative, 1e-12);
+    }
+
+    public static float[] Random(Random rng, int length)
+    {
+        float[] values = new float[length];
+        for (int i = 0; i < length; i++)
+        {
+            values[i] = (float)((rng.NextDouble() * 2) - 1);
+        }
+
+        return values;
+    }
+}
