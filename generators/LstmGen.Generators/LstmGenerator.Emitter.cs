@@ -255,8 +255,11 @@ internal static class Emitter
             _w.Line($"// The scalar path delegates to the generic oracle over the same parameters: exact PyTorch semantics, one implementation.");
             _w.Open($"private global::LstmGen.RecurrentNetwork<float> Generic");
             _w.Open($"get");
+            _w.Open($"if (_generic is null)");
             _w.Line($"global::System.Threading.Interlocked.CompareExchange(ref _generic, new global::LstmGen.RecurrentNetwork<float>(Parameters), null);");
-            _w.Line($"return _generic!;");
+            _w.Close();
+            _w.Line();
+            _w.Line($"return _generic;");
             _w.Close();
             _w.Close();
             _w.Line();
@@ -756,6 +759,7 @@ internal static class Emitter
             _w.Open($"for (int v = 0; v < {length}; v += 8)");
             _w.Line($"{V}.StoreUnsafe({V}.LoadUnsafe(ref {from}, (nuint)v), ref {to}, (nuint)v);");
             _w.Close();
+            _w.Line();
         }
 
         // ---- BPTT ----

@@ -1,0 +1,147 @@
+extern alias gen;
+
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace LstmGen.Generators.Tests;
+
+/// <summary>One test per diagnostic: id, severity, and the location of the cell attribute.</summary>
+public class DiagnosticTests
+{
+    private static Diagnostic Single(string source, string id, DiagnosticSeverity severity, bool generatesCode = false,
+        IEnumerable<MetadataReference>? references = null)
+    {
+        CSharpCompilation compilation = references is null
+            ? GeneratorHarness.Compilation(source)
+            : GeneratorHarness.Compilation(references, source);
+        (Compilation _, GeneratorDriverRunResult result) = GeneratorHarness.Run(compilation);
+        Diagnostic diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(severity, diagnostic.Severity);
+
+        // It points at the (first) cell attribute: same file, same span.
+        AttributeSyntax attribute = compilation.SyntaxTrees[0].GetRoot().DescendantNodes().OfType<AttributeSyntax>()
+            .First(a => a.Name.ToString().Replace("LstmGen.", "", StringComparison.Ordinal) is "LstmCell" or "GruCell" or "RnnCell");
+        Assert.Equal(compilation.SyntaxTrees[0].FilePath, diagnostic.Location.GetLineSpan().Path);
+        Assert.Equal(attribute.Span, diagnostic.Location.SourceSpan);
+        Assert.Equal(attribute.GetLocation().GetLineSpan().Span, diagnostic.Location.GetLineSpan().Span);
+        Assert.Equal(generatesCode, result.GeneratedTrees.Length > 0);
+        return diagnostic;
+    }
+
+    [Fact]
+    public void LSTMGEN001_class_not_partial() =>
+        Single("using LstmGen;\n[LstmCell(Input = 2, Hidden = 3)]\npublic class A { }", "LSTMGEN001", DiagnosticSeverity.Error);
+
+    [Fact]
+    public void LSTMGEN002_generic_class() =>
+        Single("using LstmGen;\n[LstmCell(Input = 2, Hidden = 3)]\npublic partial class A<T> { }", "LSTMGEN002", DiagnosticSeverity.Error);
+
+    [Fact]
+    public void LSTMGEN002_nested_in_generic_type() =>
+        Single("using LstmGen;\npublic partial class O<T>\n{\n    [GruCell(Input = 2, Hidden = 3)]\n    public partial class A { }\n}",
+            "LSTMGEN002", DiagnosticSeverity.Error);
+
+    [Fact]
+    public void LSTMGEN003_more_than_one_cell_attribute()
+    {
+        Diagnostic d = Single("using LstmGen;\n[LstmCell(Input = 2, Hidden = 3)]\n[GruCell(Input = 2, Hidden = 3)]\npublic partial class A { }",
+            "LSTMGEN003", DiagnosticSeverity.Error);
+        Assert.Contains("GruCellAttribute", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Input = 0, Hidden = 3", "Input", "0")]
+    [InlineData("Input = 2, Hidden = -4", "Hidden", "-4")]
+    [InlineData("Input = 2, Hidden = 3, Layers = 0", "Layers", "0")]
+    [InlineData("Hidden = 3", "Input", "0")]
+    public void LSTMGEN004_size_not_positive(string arguments, string property, string value)
+    {
+        Diagnostic d = Single($"using LstmGen;\n[RnnCell({arguments})]\npublic partial class A {{ }}", "LSTMGEN004", DiagnosticSeverity.Error);
+        Assert.Contains($"{property} must be at least 1, but was {value}", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(6)]
+    [InlineData(9)]
+    [InlineData(-1)]
+    public void LSTMGEN005_bad_projection(int proj) =>
+        Single($"using LstmGen;\n[LstmCell(Input = 2, Hidden = 6, ProjSize = {proj})]\npublic partial class A {{ }}", "LSTMGEN005", DiagnosticSeverity.Error);
+
+    [Fact]
+    public void LSTMGEN006_projection_on_a_GRU()
+    {
+        // The real GruCellAttribute has no ProjSize; a look-alike attribute with one reaches this check.
+        string source = """
+            namespace LstmGen
+            {
+                public sealed class GruCellAttribute : System.Attribute
+                {
+                    public int Input { get; set; }
+                    public int Hidden { get; set; }
+                    public int ProjSize { get; set; }
+                }
+            }
+
+            [LstmGen.GruCell(Input = 2, Hidden = 6, ProjSize = 3)]
+            public partial class A { }
+            """;
+        IEnumerable<MetadataReference> withoutRuntime = GeneratorHarness.Compilation().References
+            .Where(r => !Path.GetFileName(r.Display ?? "").Equals("LstmGen.dll", StringComparison.Ordinal));
+        Single(source, "LSTMGEN006", DiagnosticSeverity.Error,
+            references: withoutRuntime);
+    }
+
+    [Fact]
+    public void LSTMGEN007_too_large() =>
+        Single("using LstmGen;\n[LstmCell(Input = 100000, Hidden = 100000)]\npublic partial class A { }", "LSTMGEN007", DiagnosticSeverity.Error);
+
+    [Fact]
+    public void LSTMGEN008_info_over_unroll_budget_still_generates_code()
+    {
+        Diagnostic d = Single("using LstmGen;\n[LstmCell(Input = 2, Hidden = 70)]\npublic partial class A { }", "LSTMGEN008",
+            DiagnosticSeverity.Info, generatesCode: true);
+        Assert.Contains("looped", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LSTMGEN009_containing_type_not_partial() =>
+        Single("using LstmGen;\npublic class O\n{\n    [LstmCell(Input = 2, Hidden = 3)]\n    public partial class A { }\n}",
+            "LSTMGEN009", DiagnosticSeverity.Error);
+
+    [Theory]
+    [InlineData("public static partial class A { }", "static")]
+    [InlineData("public partial record A { }", "record")]
+    [InlineData("public partial class A : B { }\npublic class B { }", "derives from 'B'")]
+    public void LSTMGEN010_unsupported_class(string declaration, string reason)
+    {
+        Diagnostic d = Single($"using LstmGen;\n[LstmCell(Input = 2, Hidden = 3)]\n{declaration}", "LSTMGEN010", DiagnosticSeverity.Error);
+        Assert.Contains(reason, d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LSTMGEN011_unknown_nonlinearity() =>
+        Single("using LstmGen;\n[RnnCell(Input = 2, Hidden = 3, Nonlinearity = (Nonlinearity)7)]\npublic partial class A { }",
+            "LSTMGEN011", DiagnosticSeverity.Error);
+
+    [Fact]
+    public void Valid_attributes_give_no_diagnostics()
+    {
+        (Compilation output, GeneratorDriverRunResult result) = GeneratorHarness.Run(GeneratorHarness.Compilation(
+            "using LstmGen;\nnamespace N;\n/// <summary>x</summary>\npublic static partial class O\n{\n    /// <summary>x</summary>\n    [GruCell(Input = 2, Hidden = 3, Layers = 2)]\n    public partial class A { }\n}"));
+        Assert.Empty(result.Diagnostics);
+        Assert.Single(result.GeneratedTrees);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning));
+    }
+
+    [Fact]
+    public void Every_descriptor_has_a_unique_id_and_the_lookup_finds_it()
+    {
+        var descriptors = typeof(gen::LstmGen.Generators.LstmGenerator).Assembly.GetType("LstmGen.Generators.Diagnostics")!
+            .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Select(f => (DiagnosticDescriptor)f.GetValue(null)!).ToList();
+        Assert.Equal(12, descriptors.Select(d => d.Id).Distinct().Count());
+        Assert.All(descriptors, d => Assert.StartsWith("LSTMGEN0", d.Id, StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,207 @@
+extern alias gen;
+
+using System.Collections;
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Steps = gen::LstmGen.Generators.LstmGenerator.Steps;
+
+namespace LstmGen.Generators.Tests;
+
+/// <summary>Incremental caching, model hygiene, golden output and culture independence.</summary>
+public class PipelineTests
+{
+    private const string Cells = """
+        using LstmGen;
+
+        namespace App;
+
+        /// <summary>A tagger.</summary>
+        [LstmCell(Input = 5, Hidden = 6, Layers = 2, Bidirectional = true)]
+        public partial class Tagger { }
+
+        /// <summary>A GRU.</summary>
+        [GruCell(Input = 3, Hidden = 4)]
+        public partial class Small { }
+
+        /// <summary>Not a cell.</summary>
+        public class Other { }
+        """;
+
+    private static readonly string[] TrackedSteps = [Steps.Parse, Steps.Model, Steps.Plan];
+
+    private static GeneratorDriver FirstRun(CSharpCompilation compilation) => GeneratorHarness.Driver().RunGenerators(compilation);
+
+    private static IEnumerable<IncrementalStepRunReason> Reasons(GeneratorDriver driver, string step) =>
+        driver.GetRunResult().Results[0].TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason);
+
+    [Fact]
+    public void Rerun_is_cached_or_unchanged_on_every_tracked_step()
+    {
+        CSharpCompilation compilation = GeneratorHarness.Compilation(Cells);
+        GeneratorDriver driver = FirstRun(compilation).RunGenerators(compilation.Clone());
+        foreach (string step in TrackedSteps)
+        {
+            Assert.NotEmpty(Reasons(driver, step));
+            Assert.All(Reasons(driver, step), r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {r}"));
+        }
+    }
+
+    [Fact]
+    public void Unrelated_edits_leave_models_unchanged()
+    {
+        CSharpCompilation compilation = GeneratorHarness.Compilation(Cells, "namespace App; internal static class Helper { }");
+        GeneratorDriver driver = FirstRun(compilation);
+
+        // An edit in another file, and an edit in the same file that does not touch the attributes.
+        SyntaxTree helper = compilation.SyntaxTrees[1];
+        CSharpCompilation edited = compilation.ReplaceSyntaxTree(helper,
+            helper.WithChangedText(helper.GetText().Replace(0, 0, "// edited\n")));
+        SyntaxTree cells = edited.SyntaxTrees[0];
+        edited = edited.ReplaceSyntaxTree(cells, CSharpSyntaxTree.ParseText(
+            Cells.Replace("public class Other { }", "public class Other { public int X => 1; }", StringComparison.Ordinal),
+            GeneratorHarness.ParseOptions, cells.FilePath));
+        driver = driver.RunGenerators(edited);
+        foreach (string step in TrackedSteps)
+        {
+            Assert.NotEmpty(Reasons(driver, step));
+            Assert.All(Reasons(driver, step), r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {r}"));
+        }
+    }
+
+    [Fact]
+    public void A_dimension_change_modifies_the_model_and_plan()
+    {
+        CSharpCompilation compilation = GeneratorHarness.Compilation(Cells);
+        GeneratorDriver driver = FirstRun(compilation);
+        SyntaxTree cells = compilation.SyntaxTrees[0];
+        CSharpCompilation edited = compilation.ReplaceSyntaxTree(cells, CSharpSyntaxTree.ParseText(
+            Cells.Replace("Input = 3, Hidden = 4", "Input = 3, Hidden = 5", StringComparison.Ordinal), GeneratorHarness.ParseOptions, cells.FilePath));
+        driver = driver.RunGenerators(edited);
+        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(driver, Steps.Model));
+        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(driver, Steps.Plan));
+        // The other cell's model is untouched.
+        Assert.Contains(Reasons(driver, Steps.Model), r => r is IncrementalStepRunReason.Unchanged or IncrementalStepRunReason.Cached);
+    }
+
+    [Fact]
+    public void No_symbol_syntax_or_compilation_is_reachable_from_the_models()
+    {
+        string source = Cells + "\n[LstmCell(Input = 0, Hidden = 3)]\npublic partial class Bad { }\n";
+        GeneratorDriver driver = FirstRun(GeneratorHarness.Compilation(source));
+        List<object> roots = TrackedSteps.Append(Steps.Diagnostics)
+            .SelectMany(step => driver.GetRunResult().Results[0].TrackedSteps[step])
+            .SelectMany(s => s.Outputs).Select(o => o.Value).ToList();
+        Assert.True(roots.Count >= 7);
+        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        var pending = new Stack<object>(roots);
+        while (pending.Count > 0)
+        {
+            object value = pending.Pop();
+            if (!seen.Add(value))
+            {
+                continue;
+            }
+
+            Type type = value.GetType();
+            Assert.False(value is ISymbol or SyntaxNode or SyntaxTree or Compilation or Location or SemanticModel or SyntaxReference,
+                $"{type} is reachable from a model");
+            Assert.False(type.Namespace?.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal) == true,
+                $"{type} is reachable from a model");
+            if (type.IsPrimitive || type.IsEnum || value is string)
+            {
+                continue;
+            }
+
+            if (value is IEnumerable items)
+            {
+                foreach (object? item in items)
+                {
+                    if (item is not null) pending.Push(item);
+                }
+            }
+
+            for (Type? t = type; t is not null; t = t.BaseType)
+            {
+                foreach (FieldInfo field in t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+                {
+                    if (field.GetValue(value) is { } child) pending.Push(child);
+                }
+            }
+        }
+    }
+
+    public static TheoryData<string, string> GoldenShapes() => new()
+    {
+        { "TinyLstm", "[LstmCell(Input = 3, Hidden = 2)]" },
+        { "SmallGru", "[GruCell(Input = 2, Hidden = 5, Bias = false)]" },
+    };
+
+    [Theory]
+    [MemberData(nameof(GoldenShapes))]
+    public void Output_matches_the_golden_file(string name, string attribute)
+    {
+        string generated = GenerateSingle(name, attribute);
+        string path = Path.Combine(SourceDirectory(), "Golden", name + ".g.cs");
+        if (Environment.GetEnvironmentVariable("LSTMGEN_UPDATE_GOLDEN") == "1")
+        {
+            File.WriteAllText(path, generated);
+        }
+
+        Assert.True(File.Exists(path), $"{path} is missing; run with LSTMGEN_UPDATE_GOLDEN=1 to create it, then review it.");
+        Assert.Equal(File.ReadAllText(path).ReplaceLineEndings("\n"), generated);
+        // The small shapes are unrolled straight-line Vector256 code with FMA.
+        Assert.Contains("fully unrolled", generated, StringComparison.Ordinal);
+        Assert.Contains("Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), a", generated, StringComparison.Ordinal);
+        Assert.DoesNotContain("for (int k = 0; k < ", generated[generated.IndexOf("private static void Cell(", StringComparison.Ordinal)..generated.IndexOf("private void BackwardVector", StringComparison.Ordinal)], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Output_is_identical_under_a_culture_with_a_unicode_minus_sign()
+    {
+        // No bias: the offset tables hold -1, which a culture-sensitive formatter would print as U+2212.
+        const string attribute = "[LstmCell(Input = 3, Hidden = 2, Bias = false)]";
+        string invariant = GenerateSingle("Minus", attribute);
+        Assert.Contains("-1", invariant, StringComparison.Ordinal);
+
+        CultureInfo previous = CultureInfo.CurrentCulture;
+        CultureInfo previousUi = CultureInfo.CurrentUICulture;
+        var minus = (CultureInfo)CultureInfo.InvariantCulture.Clone();
+        minus.NumberFormat.NegativeSign = "\u2212";
+        minus.NumberFormat.NumberDecimalSeparator = ",";
+        try
+        {
+            CultureInfo.CurrentCulture = minus;
+            CultureInfo.CurrentUICulture = minus;
+            Assert.Equal("\u22121", (-1).ToString(CultureInfo.CurrentCulture));
+            string underMinus = GenerateSingle("Minus", attribute);
+            Assert.Equal(invariant, underMinus);
+            Assert.DoesNotContain("\u2212", underMinus, StringComparison.Ordinal);
+
+            // Diagnostics format their numbers invariantly too.
+            (Compilation _, GeneratorDriverRunResult bad) = GeneratorHarness.Run(GeneratorHarness.Compilation(
+                "using LstmGen;\n[LstmCell(Input = 2, Hidden = -3)]\npublic partial class Bad { }"));
+            Assert.Contains("but was -3", Assert.Single(bad.Diagnostics).GetMessage(CultureInfo.CurrentCulture), StringComparison.Ordinal);
+
+            // And the output compiles.
+            GeneratorHarness.Build($"using LstmGen;\n/// <summary>x</summary>\n{attribute}\npublic partial class Minus {{ }}").Context.Unload();
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = previous;
+            CultureInfo.CurrentUICulture = previousUi;
+        }
+    }
+
+    private static string GenerateSingle(string name, string attribute)
+    {
+        (Compilation _, GeneratorDriverRunResult result) = GeneratorHarness.Run(GeneratorHarness.Compilation(
+            $"using LstmGen;\n\nnamespace Golden;\n\n/// <summary>{name}.</summary>\n{attribute}\npublic partial class {name} {{ }}\n"));
+        Assert.Empty(result.Diagnostics);
+        return Assert.Single(result.GeneratedTrees).GetText().ToString();
+    }
+
+    private static string SourceDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
+}
