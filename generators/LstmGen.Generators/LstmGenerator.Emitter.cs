@@ -833,8 +833,8 @@ internal static class Emitter
             _w.Line($"AccumulateOuter(ref _tape[RecordOffset(rows, ld, 0)], RecordLength, {HO}, ref dgh[0], rows, grad, OffsetWhh[ld]);");
             if (_m.Bias)
             {
-                _w.Line($"AccumulateOuter(ref Unit, 0, 1, ref dgx[0], rows, grad, OffsetBih[ld]);");
-                _w.Line($"AccumulateOuter(ref Unit, 0, 1, ref dgh[0], rows, grad, OffsetBhh[ld]);");
+                _w.Line($"AccumulateBias(ref dgx[0], rows, grad, OffsetBih[ld]);");
+                _w.Line($"AccumulateBias(ref dgh[0], rows, grad, OffsetBhh[ld]);");
             }
 
             if (_p.Projected)
@@ -847,7 +847,7 @@ internal static class Emitter
             }
 
             _w.Open($"if (!dIn.IsEmpty)");
-            _w.Line($"PropagateInputs(ref wBase, inSize, ref dgx[0], seqLen, batch, dInBatchFirst, ref dIn[0], dir * 0);");
+            _w.Line($"PropagateInputs(ref wBase, inSize, ref dgx[0], seqLen, batch, dInBatchFirst, ref dIn[0]);");
             _w.Close();
             _w.Close();
             _w.Line();
@@ -858,45 +858,104 @@ internal static class Emitter
             _w.Close();
             _w.Line();
 
-            _w.Line($"// A constant 1 for bias gradients: AccumulateOuter with width 1 over it sums the rows.");
-            _w.Line($"private static float s_unit = 1f;");
-            _w.Line($"private static ref float Unit => ref s_unit;");
-            _w.Line();
             _w.Line($"// grad[off + r*width + k] += sum over rows of src[row*stride + k] * dG[row][PackedColumn(r)], for every gate row r.");
+            _w.Line($"// Four k at a time: four independent FMA chains per packed vector instead of one latency-bound chain.");
             _w.Open($"private static void AccumulateOuter(ref float src, int stride, int width, ref float dg, int rows, {Span} grad, int off)");
-            _w.Open($"for (int k = 0; k < width; k++)");
+            _w.Line($"int k = 0;");
+            _w.Open($"for (; k + 4 <= width; k += 4)");
+            _w.Open($"for (int v = 0; v < {GP}; v += 8)");
+            _w.Line($"{VF} a0 = {VF}.Zero, a1 = {VF}.Zero, a2 = {VF}.Zero, a3 = {VF}.Zero;");
+            _w.Open($"for (int row = 0; row < rows; row++)");
+            _w.Line($"{VF} d = {V}.LoadUnsafe(ref dg, (nuint)((row * {GP}) + v));");
+            _w.Line($"ref float s = ref {U}.Add(ref src, (row * stride) + k);");
+            for (int j = 0; j < 4; j++)
+            {
+                _w.Line($"a{j} = {Fma(Inv($"{V}.Create({U}.Add(ref s, {j}))"), "d", Inv($"a{j}"))};");
+            }
+
+            _w.Close();
+            _w.Line();
+            for (int j = 0; j < 4; j++)
+            {
+                _w.Line($"ScatterAdd(a{j}, v, grad, off + k + {j}, width);");
+            }
+
+            _w.Close();
+            _w.Close();
+            _w.Line();
+            _w.Open($"for (; k < width; k++)");
             _w.Open($"for (int v = 0; v < {GP}; v += 8)");
             _w.Line($"{VF} acc = {VF}.Zero;");
             _w.Open($"for (int row = 0; row < rows; row++)");
             _w.Line($"acc = {Fma(Inv($"{V}.Create({U}.Add(ref src, (row * stride) + k))"), Inv($"{V}.LoadUnsafe(ref dg, (nuint)((row * {GP}) + v))"), "acc")};");
             _w.Close();
             _w.Line();
+            _w.Line($"ScatterAdd(acc, v, grad, off + k, width);");
+            _w.Close();
+            _w.Close();
+            _w.Close();
+            _w.Line();
+            _w.Line($"// Bias gradients: the gate gradients summed over all rows.");
+            _w.Open($"private static void AccumulateBias(ref float dg, int rows, {Span} grad, int off)");
+            _w.Open($"for (int v = 0; v < {GP}; v += 8)");
+            _w.Line($"{VF} acc = {VF}.Zero;");
+            _w.Open($"for (int row = 0; row < rows; row++)");
+            _w.Line($"acc += {V}.LoadUnsafe(ref dg, (nuint)((row * {GP}) + v));");
+            _w.Close();
+            _w.Line();
+            _w.Line($"ScatterAdd(acc, v, grad, off, 1);");
+            _w.Close();
+            _w.Close();
+            _w.Line();
+            _w.Line($"// Adds the lanes of packed vector v (8 units of one gate) to their PyTorch rows, skipping padding lanes.");
+            _w.Open($"private static void ScatterAdd({VF} acc, int v, {Span} grad, int at, int width)");
             _w.Line($"int gate = (v >> 3) % {NG};");
             _w.Line($"int unit0 = (v >> 3) / {NG} * 8;");
             _w.Open($"for (int lane = 0; lane < 8 && unit0 + lane < {H}; lane++)");
-            _w.Line($"grad[off + ((((gate * {H}) + unit0 + lane) * width) + k)] += {V}.GetElement(acc, lane);");
-            _w.Close();
-            _w.Close();
+            _w.Line($"grad[at + (((gate * {H}) + unit0 + lane) * width)] += {V}.GetElement(acc, lane);");
             _w.Close();
             _w.Close();
             _w.Line();
-            _w.Line($"// dIn[row] += W_ihᵀ dG[row]: a dot product of the packed gate gradients with each packed input-weight row.");
-            _w.Open($"private static void PropagateInputs(ref float wx, int inSize, ref float dg, int seqLen, int batch, bool batchFirst, ref float dIn, int offset)");
+            _w.Line($"// dIn[row] += W_ihᵀ dG[row] for every row.");
+            _w.Open($"private static void PropagateInputs(ref float wx, int inSize, ref float dg, int seqLen, int batch, bool batchFirst, ref float dIn)");
             _w.Open($"for (int t = 0; t < seqLen; t++)");
             _w.Open($"for (int b = 0; b < batch; b++)");
             _w.Line($"int row = (t * batch) + b;");
-            _w.Line($"ref float dgr = ref {U}.Add(ref dg, row * {GP});");
-            _w.Line($"ref float di = ref {U}.Add(ref dIn, offset + ((batchFirst ? (b * seqLen) + t : row) * inSize));");
-            _w.Open($"for (int k = 0; k < inSize; k++)");
-            _w.Line($"ref float wk = ref {U}.Add(ref wx, k * {GP});");
-            _w.Line($"{VF} acc = {VF}.Zero;");
-            _w.Open($"for (int v = 0; v < {GP}; v += 8)");
-            _w.Line($"acc = {Fma(Inv($"{V}.LoadUnsafe(ref dgr, (nuint)v)"), Inv($"{V}.LoadUnsafe(ref wk, (nuint)v)"), "acc")};");
+            _w.Line($"DotRows(ref wx, inSize, ref {U}.Add(ref dg, row * {GP}), ref {U}.Add(ref dIn, (batchFirst ? (b * seqLen) + t : row) * inSize));");
+            _w.Close();
+            _w.Close();
             _w.Close();
             _w.Line();
-            _w.Line($"{U}.Add(ref di, k) += {V}.Sum(acc);");
+            _w.Line($"// dst[k] += W[k] · g for k < count (W rows {GP} apart), four rows at a time so four FMA chains run in parallel.");
+            _w.Open($"private static void DotRows(ref float w, int count, ref float g, ref float dst)");
+            _w.Line($"int k = 0;");
+            _w.Open($"for (; k + 4 <= count; k += 4)");
+            _w.Line($"ref float w0 = ref {U}.Add(ref w, k * {GP});");
+            _w.Line($"{VF} a0 = {VF}.Zero, a1 = {VF}.Zero, a2 = {VF}.Zero, a3 = {VF}.Zero;");
+            _w.Open($"for (int v = 0; v < {GP}; v += 8)");
+            _w.Line($"{VF} d = {V}.LoadUnsafe(ref g, (nuint)v);");
+            for (int j = 0; j < 4; j++)
+            {
+                _w.Line($"a{j} = {Fma("d", Inv($"{V}.LoadUnsafe(ref w0, (nuint)({j * GP} + v))"), Inv($"a{j}"))};");
+            }
+
             _w.Close();
+            _w.Line();
+            for (int j = 0; j < 4; j++)
+            {
+                _w.Line($"{U}.Add(ref dst, k + {j}) += {V}.Sum(a{j});");
+            }
+
             _w.Close();
+            _w.Line();
+            _w.Open($"for (; k < count; k++)");
+            _w.Line($"ref float wk = ref {U}.Add(ref w, k * {GP});");
+            _w.Line($"{VF} acc = {VF}.Zero;");
+            _w.Open($"for (int v = 0; v < {GP}; v += 8)");
+            _w.Line($"acc = {Fma(Inv($"{V}.LoadUnsafe(ref g, (nuint)v)"), Inv($"{V}.LoadUnsafe(ref wk, (nuint)v)"), "acc")};");
+            _w.Close();
+            _w.Line();
+            _w.Line($"{U}.Add(ref dst, k) += {V}.Sum(acc);");
             _w.Close();
             _w.Close();
             _w.Line();
@@ -992,17 +1051,21 @@ internal static class Emitter
 
             _w.Close();
             _w.Line();
-            string dg = _p.Gru ? "dgh" : "dgx";
-            _w.Line($"// dh_prev = W_hhᵀ dG{(_p.Gru ? " + z * dh" : "")}: one dot product per element of h.");
-            _w.Open($"for (int k = 0; k < {HO}; k++)");
-            _w.Line($"ref float wk = ref {U}.Add(ref wh, k * {GP});");
-            _w.Line($"{VF} acc = {VF}.Zero;");
-            _w.Open($"for (int v = 0; v < {GP}; v += 8)");
-            _w.Line($"acc = {Fma(Inv($"{V}.LoadUnsafe(ref {dg}, (nuint)v)"), Inv($"{V}.LoadUnsafe(ref wk, (nuint)v)"), "acc")};");
-            _w.Close();
-            _w.Line();
-            _w.Line($"{U}.Add(ref dh, k) = {V}.Sum(acc){(_p.Gru ? Inv($" + {U}.Add(ref tmp, k)") : "")};");
-            _w.Close();
+            if (_p.Gru)
+            {
+                _w.Line($"// dh_prev = z * dh + W_hhᵀ dG_h.");
+                CopyVectors("tmp", "dh", HOP);
+            }
+            else
+            {
+                _w.Line($"// dh_prev = W_hhᵀ dG.");
+                _w.Open($"for (int v = 0; v < {HOP}; v += 8)");
+                _w.Line($"{V}.StoreUnsafe({VF}.Zero, ref dh, (nuint)v);");
+                _w.Close();
+                _w.Line();
+            }
+
+            _w.Line($"DotRows(ref wh, {HO}, ref {(_p.Gru ? "dgh" : "dgx")}, ref dh);");
             _w.Close();
             _w.Line();
         }

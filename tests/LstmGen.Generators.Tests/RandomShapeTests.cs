@@ -91,6 +91,7 @@ public class RandomShapeTests(ITestOutputHelper log)
                 Type type = assembly.GetType($"Drawn.Cell{i}")!;
                 var net = (IRecurrentNetwork<float>)Activator.CreateInstance(type, 0UL)!;
                 Assert.Equal(configs[i], net.Config);
+                CheckMethodSizes(type, configs[i]);
                 GeneratedVsGeneric.Check(net, seqLen: rng.Next(1, 7), batch: rng.Next(1, 4), seed: (ulong)(i + 1),
                     withStates: rng.Next(2) == 0, $"Cell{(batchIndex * PerCompilation) + i}");
             }
@@ -112,6 +113,33 @@ public class RandomShapeTests(ITestOutputHelper log)
         finally
         {
             context.Unload();
+        }
+    }
+
+    /// <summary>
+    /// Every emitted method stays well under the JIT's limits (it stops optimising past about 60 KB of IL), and the
+    /// planner's IL estimate of the step method, which decides unrolling, is within 15% of the real size (512 bytes when small).
+    /// </summary>
+    private static void CheckMethodSizes(Type type, RecurrentConfig config)
+    {
+        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance | BindingFlags.DeclaredOnly;
+        foreach (MethodInfo method in type.GetMethods(all))
+        {
+            int il = method.GetMethodBody()!.GetILAsByteArray()!.Length;
+            Assert.True(il < 40_000, $"{config}: {method.Name} has {il} bytes of IL.");
+        }
+
+        KernelPlan plan = Planner.Plan(Model(config));
+        int cell = type.GetMethod("Cell", all)!.GetMethodBody()!.GetILAsByteArray()!.Length;
+        if (plan.UnrollStep)
+        {
+            // Within 15%, or 512 bytes for small steps where the fixed prologue dominates.
+            double slack = Math.Max(0.15 * cell, 512);
+            Assert.InRange(plan.EstimatedStepIl, cell - slack, cell + slack);
+        }
+        else
+        {
+            Assert.True(cell < 4_000, $"{config}: the looped step has {cell} bytes of IL.");
         }
     }
 

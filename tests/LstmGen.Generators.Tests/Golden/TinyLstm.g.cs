@@ -542,11 +542,11 @@ namespace Golden
                         // Parameter gradients as products over all rows at once, scattered into PyTorch layout.
                         AccumulateOuter(ref layerIn, inSize, inSize, ref dgx[0], rows, grad, OffsetWih[ld]);
                         AccumulateOuter(ref _tape[RecordOffset(rows, ld, 0)], RecordLength, 2, ref dgh[0], rows, grad, OffsetWhh[ld]);
-                        AccumulateOuter(ref Unit, 0, 1, ref dgx[0], rows, grad, OffsetBih[ld]);
-                        AccumulateOuter(ref Unit, 0, 1, ref dgh[0], rows, grad, OffsetBhh[ld]);
+                        AccumulateBias(ref dgx[0], rows, grad, OffsetBih[ld]);
+                        AccumulateBias(ref dgh[0], rows, grad, OffsetBhh[ld]);
                         if (!dIn.IsEmpty)
                         {
-                            PropagateInputs(ref wBase, inSize, ref dgx[0], seqLen, batch, dInBatchFirst, ref dIn[0], dir * 0);
+                            PropagateInputs(ref wBase, inSize, ref dgx[0], seqLen, batch, dInBatchFirst, ref dIn[0]);
                         }
                     }
 
@@ -560,14 +560,34 @@ namespace Golden
             }
         }
 
-        // A constant 1 for bias gradients: AccumulateOuter with width 1 over it sums the rows.
-        private static float s_unit = 1f;
-        private static ref float Unit => ref s_unit;
-
         // grad[off + r*width + k] += sum over rows of src[row*stride + k] * dG[row][PackedColumn(r)], for every gate row r.
+        // Four k at a time: four independent FMA chains per packed vector instead of one latency-bound chain.
         private static void AccumulateOuter(ref float src, int stride, int width, ref float dg, int rows, global::System.Span<float> grad, int off)
         {
-            for (int k = 0; k < width; k++)
+            int k = 0;
+            for (; k + 4 <= width; k += 4)
+            {
+                for (int v = 0; v < 32; v += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, a1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, a2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, a3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (int row = 0; row < rows; row++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dg, (nuint)((row * 32) + v));
+                        ref float s = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref src, (row * stride) + k);
+                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref s, 0)), d, a0);
+                        a1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref s, 1)), d, a1);
+                        a2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref s, 2)), d, a2);
+                        a3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref s, 3)), d, a3);
+                    }
+
+                    ScatterAdd(a0, v, grad, off + k + 0, width);
+                    ScatterAdd(a1, v, grad, off + k + 1, width);
+                    ScatterAdd(a2, v, grad, off + k + 2, width);
+                    ScatterAdd(a3, v, grad, off + k + 3, width);
+                }
+            }
+
+            for (; k < width; k++)
             {
                 for (int v = 0; v < 32; v += 8)
                 {
@@ -577,38 +597,83 @@ namespace Golden
                         acc = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref src, (row * stride) + k)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dg, (nuint)((row * 32) + v)), acc);
                     }
 
-                    int gate = (v >> 3) % 4;
-                    int unit0 = (v >> 3) / 4 * 8;
-                    for (int lane = 0; lane < 8 && unit0 + lane < 2; lane++)
-                    {
-                        grad[off + ((((gate * 2) + unit0 + lane) * width) + k)] += global::System.Runtime.Intrinsics.Vector256.GetElement(acc, lane);
-                    }
+                    ScatterAdd(acc, v, grad, off + k, width);
                 }
             }
         }
 
-        // dIn[row] += W_ihᵀ dG[row]: a dot product of the packed gate gradients with each packed input-weight row.
-        private static void PropagateInputs(ref float wx, int inSize, ref float dg, int seqLen, int batch, bool batchFirst, ref float dIn, int offset)
+        // Bias gradients: the gate gradients summed over all rows.
+        private static void AccumulateBias(ref float dg, int rows, global::System.Span<float> grad, int off)
+        {
+            for (int v = 0; v < 32; v += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                for (int row = 0; row < rows; row++)
+                {
+                    acc += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dg, (nuint)((row * 32) + v));
+                }
+
+                ScatterAdd(acc, v, grad, off, 1);
+            }
+        }
+
+        // Adds the lanes of packed vector v (8 units of one gate) to their PyTorch rows, skipping padding lanes.
+        private static void ScatterAdd(global::System.Runtime.Intrinsics.Vector256<float> acc, int v, global::System.Span<float> grad, int at, int width)
+        {
+            int gate = (v >> 3) % 4;
+            int unit0 = (v >> 3) / 4 * 8;
+            for (int lane = 0; lane < 8 && unit0 + lane < 2; lane++)
+            {
+                grad[at + (((gate * 2) + unit0 + lane) * width)] += global::System.Runtime.Intrinsics.Vector256.GetElement(acc, lane);
+            }
+        }
+
+        // dIn[row] += W_ihᵀ dG[row] for every row.
+        private static void PropagateInputs(ref float wx, int inSize, ref float dg, int seqLen, int batch, bool batchFirst, ref float dIn)
         {
             for (int t = 0; t < seqLen; t++)
             {
                 for (int b = 0; b < batch; b++)
                 {
                     int row = (t * batch) + b;
-                    ref float dgr = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dg, row * 32);
-                    ref float di = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dIn, offset + ((batchFirst ? (b * seqLen) + t : row) * inSize));
-                    for (int k = 0; k < inSize; k++)
-                    {
-                        ref float wk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wx, k * 32);
-                        global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        for (int v = 0; v < 32; v += 8)
-                        {
-                            acc = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dgr, (nuint)v), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, (nuint)v), acc);
-                        }
-
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref di, k) += global::System.Runtime.Intrinsics.Vector256.Sum(acc);
-                    }
+                    DotRows(ref wx, inSize, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dg, row * 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dIn, (batchFirst ? (b * seqLen) + t : row) * inSize));
                 }
+            }
+        }
+
+        // dst[k] += W[k] · g for k < count (W rows 32 apart), four rows at a time so four FMA chains run in parallel.
+        private static void DotRows(ref float w, int count, ref float g, ref float dst)
+        {
+            int k = 0;
+            for (; k + 4 <= count; k += 4)
+            {
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, k * 32);
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, a1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, a2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, a3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                for (int v = 0; v < 32; v += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g, (nuint)v);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(0 + v)), a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(32 + v)), a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(64 + v)), a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(96 + v)), a3);
+                }
+
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dst, k + 0) += global::System.Runtime.Intrinsics.Vector256.Sum(a0);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dst, k + 1) += global::System.Runtime.Intrinsics.Vector256.Sum(a1);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dst, k + 2) += global::System.Runtime.Intrinsics.Vector256.Sum(a2);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dst, k + 3) += global::System.Runtime.Intrinsics.Vector256.Sum(a3);
+            }
+
+            for (; k < count; k++)
+            {
+                ref float wk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, k * 32);
+                global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                for (int v = 0; v < 32; v += 8)
+                {
+                    acc = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g, (nuint)v), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, (nuint)v), acc);
+                }
+
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dst, k) += global::System.Runtime.Intrinsics.Vector256.Sum(acc);
             }
         }
 
@@ -643,18 +708,13 @@ namespace Golden
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dC * f, ref dc, (nuint)(u0));
             }
 
-            // dh_prev = W_hhᵀ dG: one dot product per element of h.
-            for (int k = 0; k < 2; k++)
+            // dh_prev = W_hhᵀ dG.
+            for (int v = 0; v < 8; v += 8)
             {
-                ref float wk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, k * 32);
-                global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                for (int v = 0; v < 32; v += 8)
-                {
-                    acc = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dgx, (nuint)v), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, (nuint)v), acc);
-                }
-
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dh, k) = global::System.Runtime.Intrinsics.Vector256.Sum(acc);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref dh, (nuint)v);
             }
+
+            DotRows(ref wh, 2, ref dgx, ref dh);
         }
 
         private static float[] Rent(long length, string argument)
