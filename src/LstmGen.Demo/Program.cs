@@ -1,70 +1,76 @@
 using System.Globalization;
-using LstmGen;
+using LstmGen.Demo;
+using LstmGen.Demo.Training;
+using Spectre.Console;
 
-// The classic torch.nn.LSTM(5, 6, 2) example: input (seq 1, batch 3, features 5) with h0 and c0.
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-var config = new RecurrentConfig(CellKind.Lstm, inputSize: 5, hiddenSize: 6, numLayers: 2);
-var lstm = new RecurrentNetwork<double>(config, seed: 42);
-const int seqLen = 1, batch = 3;
-var rng = new SeededRandom(7);
-double[] input = Normal(seqLen * batch * config.InputSize);
-double[] h0 = Normal(config.StateRows * batch * config.OutputHidden);
-double[] c0 = Normal(config.StateRows * batch * config.HiddenSize);
-double[] output = new double[seqLen * batch * config.OutputSize];
-double[] hN = new double[h0.Length];
-double[] cN = new double[c0.Length];
-
-lstm.Forward(input, seqLen, batch, output, hN, cN, h0, c0, training: true);
-Console.WriteLine($"{config}, {lstm.Parameters.Length} parameters: {string.Join(", ", lstm.Parameters.Layout.Parameters.Select(p => $"{p.Name}[{string.Join("x", p.Shape)}]"))}");
-Print("output (1, 3, 6)", output, 6);
-Print("h_n (2, 3, 6)", hN, 6);
-Print("c_n (2, 3, 6)", cN, 6);
-
-// Gradient check: L = sum(output) + sum(h_n) + sum(c_n); analytic BPTT against central differences for every parameter.
-double[] ones = Enumerable.Repeat(1.0, output.Length).ToArray();
-double[] onesState = Enumerable.Repeat(1.0, hN.Length).ToArray();
-lstm.Parameters.ZeroGradients();
-lstm.Backward(ones, onesState, onesState, default, default, default);
-double[] analytic = lstm.Parameters.Gradients.ToArray();
-double worst = 0;
-const double step = 1e-5;
-for (int i = 0; i < analytic.Length; i++)
+DemoOptions options;
+try
 {
-    double keep = lstm.Parameters.Values[i];
-    lstm.Parameters.Values[i] = keep + step;
-    double plus = Loss();
-    lstm.Parameters.Values[i] = keep - step;
-    double minus = Loss();
-    lstm.Parameters.Values[i] = keep;
-    double numeric = (plus - minus) / (2 * step);
-    worst = Math.Max(worst, Math.Abs(numeric - analytic[i]) / Math.Max(1.0, Math.Abs(numeric)));
+    options = DemoOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
 }
 
-Console.WriteLine($"gradient check over {analytic.Length} parameters: worst relative error {worst:E2}");
-return worst < 1e-7 ? 0 : 1;
-
-double Loss()
+if (options.Help)
 {
-    lstm.Forward(input, seqLen, batch, output, hN, cN, h0, c0, training: false);
-    return output.Sum() + hN.Sum() + cN.Sum();
+    Console.WriteLine(DemoOptions.Usage);
+    return 0;
 }
 
-double[] Normal(int n)
+if (options.Task == "check")
 {
-    double[] a = new double[n];
-    for (int i = 0; i < n; i++)
+    return GradientCheckDemo.Run();
+}
+
+var results = new List<TrainingResult>();
+var models = new List<SequenceModel>();
+AnsiConsole.MarkupLine($"[bold]LstmGen demo[/]: seed {options.Seed}, {options.Epochs} epochs x {options.BatchesPerEpoch} batches of {options.Batch}");
+AnsiConsole.Progress()
+    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+    .Start(ctx =>
     {
-        a[i] = rng.NextNormal();
-    }
+        if (options.Task is "adding" or "all")
+        {
+            var trainOptions = DemoRuns.AddingOptions(options);
+            foreach (SequenceModel model in DemoRuns.AddingModels(options))
+            {
+                ProgressTask bar = ctx.AddTask($"adding T={options.SeqLen}: {model.Name}", maxValue: 1.0);
+                results.Add(Trainers.TrainAdding(model, trainOptions, p => bar.Value = p));
+                models.Add(model);
+            }
+        }
 
-    return a;
-}
+        if (options.Task is "reber" or "all")
+        {
+            SequenceModel model = DemoRuns.ReberModel(options);
+            ProgressTask bar = ctx.AddTask($"embedded Reber: {model.Name}", maxValue: 1.0);
+            results.Add(Trainers.TrainReber(model, DemoRuns.ReberOptions(options), p => bar.Value = p));
+            models.Add(model);
+        }
+    });
 
-static void Print(string title, double[] values, int width)
+var table = new Table().AddColumns("task", "model", "loss, epoch 1", "loss, last", "test loss", "reference", "time");
+foreach (TrainingResult r in results)
 {
-    Console.WriteLine(title);
-    for (int row = 0; row < values.Length / width; row++)
-    {
-        Console.WriteLine("  " + string.Join(" ", values.Skip(row * width).Take(width).Select(v => v.ToString("+0.0000;-0.0000", CultureInfo.InvariantCulture))));
-    }
+    string reference = r.Task == "adding"
+        ? $"baseline {LstmGen.Demo.Tasks.AddingProblem.BaselineMse:0.000}"
+        : $"{r.Accuracy:P1} solved";
+    table.AddRow(r.Task, r.Model, $"{r.LossCurve[0]:0.0000}", $"{r.LossCurve[^1]:0.0000}", $"{r.TestLoss:0.0000}", reference, $"{r.Elapsed.TotalSeconds:0.0} s");
 }
+
+AnsiConsole.Write(table);
+Directory.CreateDirectory(options.OutDir);
+string plotPath = Path.Combine(options.OutDir, "loss.svg");
+File.WriteAllText(plotPath, SvgPlot.Render("LstmGen demo: training loss per epoch", results.Select(r => ($"{r.Task}: {r.Model}", (IReadOnlyList<double>)r.LossCurve)).ToList()));
+AnsiConsole.MarkupLine($"loss curves: [blue]{plotPath}[/]");
+string? saved = DemoRuns.SaveLstm(models, options.OutDir);
+if (saved is not null)
+{
+    AnsiConsole.MarkupLine($"trained LSTM parameters: [blue]{saved}[/]");
+}
+
+return 0;
