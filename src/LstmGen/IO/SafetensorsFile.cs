@@ -236,7 +236,7 @@ public static class SafetensorsFile
         {
             string first = prefix + missing[0].Name;
             throw header.Error(FormattableString.Invariant(
-                $"missing tensor '{first}' ({missing.Count} of the {layout.Parameters.Count} parameters of {layout.Config} are missing: {string.Join(", ", missing.Take(6).Select(p => prefix + p.Name))}{(missing.Count > 6 ? ", ..." : "")}); the file holds {TensorNames(header)}."), first);
+                $"missing tensor '{first}' (the file lacks {missing.Count} of the {layout.Parameters.Count} parameters of {layout.Config}: {string.Join(", ", missing.Take(6).Select(p => prefix + p.Name))}{(missing.Count > 6 ? ", ..." : "")}); it holds {TensorNames(header)}."), first);
         }
 
         return plan;
