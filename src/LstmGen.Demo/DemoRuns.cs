@@ -1,4 +1,5 @@
 using LstmGen.Demo.Training;
+using LstmGen.IO;
 
 namespace LstmGen.Demo;
 
@@ -31,9 +32,9 @@ public static class DemoRuns
             return null;
         }
 
-        string path = Path.Combine(outDir, "lstm.params.f32");
-        using var stream = File.Create(path);
-        stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(lstm.Net.Parameters.ReadOnlyValues));
+        // PyTorch state_dict names, so torch.nn.LSTM.load_state_dict reads it back (head under "head.").
+        string path = Path.Combine(outDir, $"{lstm.Name.ToLowerInvariant()}-{(lstm.Net.Config.InputSize == 2 ? "adding" : "reber")}.safetensors");
+        lstm.Net.Parameters.SaveSafetensors(path, metadata: new Dictionary<string, string> { ["config"] = lstm.Net.Config.ToString() });
         return path;
     }
 }
