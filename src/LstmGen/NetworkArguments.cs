@@ -60,12 +60,12 @@ public static class NetworkArguments
     {
         if (seqLen <= 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(seqLen), seqLen, $"seqLen must be at least 1, but was {seqLen}.");
+            throw new ArgumentOutOfRangeException(nameof(seqLen), seqLen, FormattableString.Invariant($"seqLen must be at least 1, but was {seqLen}."));
         }
 
         if (batch <= 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be at least 1, but was {batch}.");
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, FormattableString.Invariant($"batch must be at least 1, but was {batch}."));
         }
     }
 
@@ -93,7 +93,7 @@ public static class NetworkArguments
     }
 
     private static ArgumentException NoCellState(RecurrentConfig config, string name) =>
-        new($"{name} must be empty: a {config.Kind} has no cell state (only the LSTM has c).", name);
+        new(FormattableString.Invariant($"{name} must be empty: a {config.Kind} has no cell state (only the LSTM has c)."), name);
 
     private static void CheckOptional(int actual, long expected, string name, string formula, params ReadOnlySpan<int> factors)
     {
@@ -112,7 +112,7 @@ public static class NetworkArguments
         {
             // The message is built only on failure, so the check allocates nothing on the hot path.
             throw new ArgumentException(
-                $"{name} must have {formula} = {string.Join("*", factors.ToArray())} = {expected} elements{(optional ? " (or be empty)" : "")}, but has {actual}.", name);
+                FormattableString.Invariant($"{name} must have {formula} = {string.Join("*", factors.ToArray())} = {expected} elements{(optional ? " (or be empty)" : "")}, but has {actual}."), name);
         }
     }
 }

@@ -82,7 +82,7 @@ public sealed class RecurrentConfig : IEquatable<RecurrentConfig>
         var errors = new List<ConfigError>();
         if (kind < CellKind.Lstm || kind > CellKind.RnnRelu)
         {
-            errors.Add(new ConfigError(ConfigErrorKind.UnknownKind, "kind", $"kind must be Lstm, Gru, RnnTanh or RnnRelu, but was {(int)kind}."));
+            errors.Add(new ConfigError(ConfigErrorKind.UnknownKind, "kind", FormattableString.Invariant($"kind must be Lstm, Gru, RnnTanh or RnnRelu, but was {(int)kind}.")));
         }
 
         AddPositive(errors, "inputSize", inputSize);
@@ -91,26 +91,26 @@ public sealed class RecurrentConfig : IEquatable<RecurrentConfig>
         if (projSize != 0 && kind != CellKind.Lstm)
         {
             errors.Add(new ConfigError(ConfigErrorKind.ProjectionNotLstm, "projSize",
-                $"projSize is only supported by the LSTM, but was {projSize} for {kind}."));
+                FormattableString.Invariant($"projSize is only supported by the LSTM, but was {projSize} for {kind}.")));
         }
         else if (projSize < 0)
         {
             errors.Add(new ConfigError(ConfigErrorKind.BadProjection, "projSize",
-                $"projSize must be 0 (no projection) or between 1 and hiddenSize - 1, but was {projSize}."));
+                FormattableString.Invariant($"projSize must be 0 (no projection) or between 1 and hiddenSize - 1, but was {projSize}.")));
         }
         else if (projSize > 0 && hiddenSize > 0 && projSize >= hiddenSize)
         {
             errors.Add(new ConfigError(ConfigErrorKind.BadProjection, "projSize",
-                $"projSize must be smaller than hiddenSize ({hiddenSize}), but was {projSize}."));
+                FormattableString.Invariant($"projSize must be smaller than hiddenSize ({hiddenSize}), but was {projSize}.")));
         }
 
         if (errors.Count == 0)
         {
-            long count = CountParameters(kind, inputSize, hiddenSize, numLayers, bidirectional, bias, projSize);
+            double count = CountParameters(kind, inputSize, hiddenSize, numLayers, bidirectional, bias, projSize);
             if (count > MaxParameterCount)
             {
                 errors.Add(new ConfigError(ConfigErrorKind.TooLarge, "hiddenSize",
-                    $"the network would have {count} parameters; at most {MaxParameterCount} fit in one buffer."));
+                    FormattableString.Invariant($"the network would have {count:0} parameters; at most {MaxParameterCount} fit in one buffer.")));
             }
         }
 
@@ -120,22 +120,25 @@ public sealed class RecurrentConfig : IEquatable<RecurrentConfig>
     /// <summary>Largest parameter count a network may have (one flat buffer, indexed by int).</summary>
     public const long MaxParameterCount = 1L << 30;
 
-    /// <summary>Parameter count in 64-bit arithmetic, so huge sizes are reported instead of overflowing.</summary>
-    public static long CountParameters(CellKind kind, int inputSize, int hiddenSize, int numLayers, bool bidirectional, bool bias, int projSize)
+    /// <summary>
+    /// Parameter count, computed in double so that even int.MaxValue sizes are reported instead of overflowing
+    /// (exact below 2^53, far above <see cref="MaxParameterCount"/>).
+    /// </summary>
+    public static double CountParameters(CellKind kind, int inputSize, int hiddenSize, int numLayers, bool bidirectional, bool bias, int projSize)
     {
-        long directions = bidirectional ? 2 : 1;
-        long hOut = projSize > 0 ? projSize : hiddenSize;
-        long gateRows = (long)GatesOf(kind) * hiddenSize;
-        long perDirection0 = gateRows * ((long)inputSize + hOut + (bias ? 2 : 0)) + (long)projSize * hiddenSize;
-        long perDirectionN = gateRows * (directions * hOut + hOut + (bias ? 2 : 0)) + (long)projSize * hiddenSize;
-        return directions * (perDirection0 + (numLayers - 1L) * perDirectionN);
+        double directions = bidirectional ? 2 : 1;
+        double hOut = projSize > 0 ? projSize : hiddenSize;
+        double gateRows = (double)GatesOf(kind) * hiddenSize;
+        double perDirection0 = (gateRows * ((double)inputSize + hOut + (bias ? 2 : 0))) + ((double)projSize * hiddenSize);
+        double perDirectionN = (gateRows * ((directions * hOut) + hOut + (bias ? 2 : 0))) + ((double)projSize * hiddenSize);
+        return directions * (perDirection0 + ((numLayers - 1.0) * perDirectionN));
     }
 
     private static void AddPositive(List<ConfigError> errors, string argument, int value)
     {
         if (value <= 0)
         {
-            errors.Add(new ConfigError(ConfigErrorKind.NotPositive, argument, $"{argument} must be at least 1, but was {value}."));
+            errors.Add(new ConfigError(ConfigErrorKind.NotPositive, argument, FormattableString.Invariant($"{argument} must be at least 1, but was {value}.")));
         }
     }
 
@@ -164,7 +167,7 @@ public sealed class RecurrentConfig : IEquatable<RecurrentConfig>
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"{Kind}(input={InputSize}, hidden={HiddenSize}, layers={NumLayers}, bidirectional={Bidirectional}, bias={Bias}, batchFirst={BatchFirst}, proj={ProjSize})";
+        FormattableString.Invariant($"{Kind}(input={InputSize}, hidden={HiddenSize}, layers={NumLayers}, bidirectional={Bidirectional}, bias={Bias}, batchFirst={BatchFirst}, proj={ProjSize})");
 }
 
 /// <summary>What kind of problem a <see cref="ConfigError"/> is; the generator picks its diagnostic by it.</summary>

@@ -12,7 +12,7 @@ namespace LstmGen;
 /// repacks when the version changed. Writing through a span obtained before a forward call after that call is not seen:
 /// call <see cref="MarkModified"/> then.
 /// </remarks>
-public sealed class ParameterSet<T>
+public sealed class ParameterSet<T> : IParameterBuffer<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T[] _values;

@@ -1,0 +1,76 @@
+using System.Globalization;
+using LstmGen.Demo;
+using LstmGen.Demo.Training;
+using Spectre.Console;
+
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+DemoOptions options;
+try
+{
+    options = DemoOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+if (options.Help)
+{
+    Console.WriteLine(DemoOptions.Usage);
+    return 0;
+}
+
+if (options.Task == "check")
+{
+    return GradientCheckDemo.Run();
+}
+
+var results = new List<TrainingResult>();
+var models = new List<SequenceModel>();
+AnsiConsole.MarkupLine($"[bold]LstmGen demo[/]: seed {options.Seed}, {options.Epochs} epochs x {options.BatchesPerEpoch} batches of {options.Batch}");
+AnsiConsole.Progress()
+    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+    .Start(ctx =>
+    {
+        if (options.Task is "adding" or "all")
+        {
+            var trainOptions = DemoRuns.AddingOptions(options);
+            foreach (SequenceModel model in DemoRuns.AddingModels(options))
+            {
+                ProgressTask bar = ctx.AddTask($"adding T={options.SeqLen}: {model.Name}", maxValue: 1.0);
+                results.Add(Trainers.TrainAdding(model, trainOptions, p => bar.Value = p));
+                models.Add(model);
+            }
+        }
+
+        if (options.Task is "reber" or "all")
+        {
+            SequenceModel model = DemoRuns.ReberModel(options);
+            ProgressTask bar = ctx.AddTask($"embedded Reber: {model.Name}", maxValue: 1.0);
+            results.Add(Trainers.TrainReber(model, DemoRuns.ReberOptions(options), p => bar.Value = p));
+            models.Add(model);
+        }
+    });
+
+var table = new Table().AddColumns("task", "model", "loss, epoch 1", "loss, last", "test loss", "reference", "time");
+foreach (TrainingResult r in results)
+{
+    string reference = r.Task == "adding"
+        ? $"baseline {LstmGen.Demo.Tasks.AddingProblem.BaselineMse:0.000}"
+        : $"{r.Accuracy:P1} solved";
+    table.AddRow(r.Task, r.Model, $"{r.LossCurve[0]:0.0000}", $"{r.LossCurve[^1]:0.0000}", $"{r.TestLoss:0.0000}", reference, $"{r.Elapsed.TotalSeconds:0.0} s");
+}
+
+AnsiConsole.Write(table);
+Directory.CreateDirectory(options.OutDir);
+string plotPath = Path.Combine(options.OutDir, "loss.svg");
+File.WriteAllText(plotPath, SvgPlot.Render("LstmGen demo: training loss per epoch", results.Select(r => ($"{r.Task}: {r.Model}", (IReadOnlyList<double>)r.LossCurve)).ToList()));
+AnsiConsole.MarkupLine($"loss curves: [blue]{plotPath}[/]");
+string? saved = DemoRuns.SaveLstm(models, options.OutDir);
+if (saved is not null)
+{
+    AnsiConsole.MarkupLine($"trained LSTM parameters: [blue]{saved}[/]");
+}
+
+return 0;

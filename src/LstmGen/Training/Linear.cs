@@ -1,0 +1,114 @@
+using System.Numerics;
+using LstmGen.Kernels;
+
+namespace LstmGen.Training;
+
+/// <summary>
+/// A fully connected output head, <c>torch.nn.Linear</c>: y = W x + b for each row, W of shape (out, in).
+/// Apply it to every time step (rows = seq*batch) or to the last step only (rows = batch).
+/// Values are stored as [W row-major, then b] in one buffer; gradients in the same layout.
+/// </summary>
+public sealed class Linear<T> : IParameterBuffer<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[] _values;
+    private readonly T[] _gradients;
+
+    /// <summary>Creates the head with PyTorch's default initialisation: W and b uniform in ±1/sqrt(in), from a seed.</summary>
+    public Linear(int inFeatures, int outFeatures, bool bias = true, ulong seed = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(inFeatures, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(outFeatures, 1);
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+        HasBias = bias;
+        int length = checked((outFeatures * inFeatures) + (bias ? outFeatures : 0));
+        _values = new T[length];
+        _gradients = new T[length];
+        double bound = 1.0 / Math.Sqrt(inFeatures);
+        var rng = new SeededRandom(seed);
+        for (int i = 0; i < length; i++)
+        {
+            _values[i] = T.CreateTruncating(rng.NextUniform(-bound, bound));
+        }
+    }
+
+    /// <summary>Features per input row.</summary>
+    public int InFeatures { get; }
+    /// <summary>Features per output row.</summary>
+    public int OutFeatures { get; }
+    /// <summary>Whether b exists.</summary>
+    public bool HasBias { get; }
+
+    /// <inheritdoc/>
+    public Span<T> Values => _values;
+    /// <inheritdoc/>
+    public Span<T> Gradients => _gradients;
+    /// <summary>W, (out, in) row-major.</summary>
+    public Span<T> Weight => _values.AsSpan(0, OutFeatures * InFeatures);
+    /// <summary>b, (out); empty without bias.</summary>
+    public Span<T> Bias => HasBias ? _values.AsSpan(OutFeatures * InFeatures) : default;
+
+    /// <inheritdoc/>
+    public void ZeroGradients() => Array.Clear(_gradients);
+
+    /// <summary>y = x Wᵀ + b for <paramref name="rows"/> rows.</summary>
+    public void Forward(ReadOnlySpan<T> x, int rows, Span<T> y)
+    {
+        CheckRows(x, rows, y, nameof(x), nameof(y));
+        ReadOnlySpan<T> w = Weight;
+        for (int r = 0; r < rows; r++)
+        {
+            Span<T> yr = y.Slice(r * OutFeatures, OutFeatures);
+            LinearAlgebra<T>.MatVec(w, x.Slice(r * InFeatures, InFeatures), yr);
+            if (HasBias)
+            {
+                LinearAlgebra<T>.Add(yr, Bias);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds dL/dW and dL/db to <see cref="Gradients"/> and writes dL/dx (or skips it when <paramref name="gradX"/> is empty).
+    /// </summary>
+    public void Backward(ReadOnlySpan<T> x, int rows, ReadOnlySpan<T> gradY, Span<T> gradX)
+    {
+        CheckRows(x, rows, gradY, nameof(x), nameof(gradY));
+        if (!gradX.IsEmpty && gradX.Length != rows * InFeatures)
+        {
+            throw new ArgumentException(FormattableString.Invariant($"gradX must have rows*inFeatures = {rows}*{InFeatures} elements (or be empty), but has {gradX.Length}."), nameof(gradX));
+        }
+
+        Span<T> gw = _gradients.AsSpan(0, OutFeatures * InFeatures);
+        Span<T> gb = HasBias ? _gradients.AsSpan(OutFeatures * InFeatures) : default;
+        gradX.Clear();
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<T> gy = gradY.Slice(r * OutFeatures, OutFeatures);
+            LinearAlgebra<T>.AddOuter(gw, gy, x.Slice(r * InFeatures, InFeatures));
+            if (HasBias)
+            {
+                LinearAlgebra<T>.Add(gb, gy);
+            }
+
+            if (!gradX.IsEmpty)
+            {
+                LinearAlgebra<T>.MatTransposeVecAdd(Weight, gy, gradX.Slice(r * InFeatures, InFeatures));
+            }
+        }
+    }
+
+    private void CheckRows(ReadOnlySpan<T> x, int rows, ReadOnlySpan<T> y, string xName, string yName)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
+        if (x.Length != (long)rows * InFeatures)
+        {
+            throw new ArgumentException(FormattableString.Invariant($"{xName} must have rows*inFeatures = {rows}*{InFeatures} elements, but has {x.Length}."), xName);
+        }
+
+        if (y.Length != (long)rows * OutFeatures)
+        {
+            throw new ArgumentException(FormattableString.Invariant($"{yName} must have rows*outFeatures = {rows}*{OutFeatures} elements, but has {y.Length}."), yName);
+        }
+    }
+}

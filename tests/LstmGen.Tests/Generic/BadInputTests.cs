@@ -1,0 +1,135 @@
+namespace LstmGen.Tests.Generic;
+
+/// <summary>Bad input is rejected before any kernel runs, with a message naming the argument and what was expected.</summary>
+public class BadInputTests
+{
+    // LSTM(5, 6, 2): seq 4, batch 3 -> input 60, output 72, h/c states 2*3*6 = 36.
+    private static readonly RecurrentConfig Lstm = new(CellKind.Lstm, 5, 6, numLayers: 2);
+    private static readonly RecurrentConfig Gru = new(CellKind.Gru, 5, 6, numLayers: 2);
+
+    private static void ForwardLstm(int inputLength = 60, int outputLength = 72, int hN = 36, int cN = 36, int h0 = 36, int c0 = 36,
+        int seqLen = 4, int batch = 3)
+    {
+        var net = new RecurrentNetwork<float>(Lstm);
+        net.Forward(new float[inputLength], seqLen, batch, new float[outputLength], new float[hN], new float[cN], new float[h0], new float[c0], training: false);
+    }
+
+    private static T Throws<T>(Action action, string argument, params string[] fragments)
+        where T : ArgumentException
+    {
+        T e = Assert.ThrowsAny<T>(action);
+        Assert.Equal(argument, e.ParamName);
+        foreach (string fragment in fragments)
+        {
+            Assert.Contains(fragment, e.Message, StringComparison.Ordinal);
+        }
+
+        return e;
+    }
+
+    [Fact]
+    public void Valid_arguments_are_accepted() => ForwardLstm();
+
+    [Fact]
+    public void Input_of_wrong_length() => Throws<ArgumentException>(() => ForwardLstm(inputLength: 59), "input", "4*3*5 = 60", "has 59");
+
+    [Fact]
+    public void Output_of_wrong_length() => Throws<ArgumentException>(() => ForwardLstm(outputLength: 73), "output", "4*3*6 = 72", "has 73");
+
+    [Fact]
+    public void H0_of_wrong_length() => Throws<ArgumentException>(() => ForwardLstm(h0: 35), "h0", "2*3*6 = 36", "has 35");
+
+    [Fact]
+    public void C0_of_wrong_length() => Throws<ArgumentException>(() => ForwardLstm(c0: 18), "c0", "2*3*6 = 36", "has 18");
+
+    [Fact]
+    public void HN_of_wrong_length() => Throws<ArgumentException>(() => ForwardLstm(hN: 1), "hN", "= 36", "has 1");
+
+    [Fact]
+    public void CN_of_wrong_length() => Throws<ArgumentException>(() => ForwardLstm(cN: 37), "cN", "= 36", "has 37");
+
+    [Fact]
+    public void Zero_sequence_length() => Throws<ArgumentOutOfRangeException>(() => ForwardLstm(inputLength: 0, outputLength: 0, seqLen: 0), "seqLen", "at least 1", "was 0");
+
+    [Fact]
+    public void Negative_batch() => Throws<ArgumentOutOfRangeException>(() => ForwardLstm(batch: -2), "batch", "at least 1", "was -2");
+
+    [Fact]
+    public void Zero_input_size() => Throws<ArgumentOutOfRangeException>(() => new RecurrentConfig(CellKind.Lstm, 0, 6), "inputSize", "at least 1", "was 0");
+
+    [Fact]
+    public void Negative_hidden_size() => Throws<ArgumentOutOfRangeException>(() => new RecurrentConfig(CellKind.Gru, 3, -1), "hiddenSize", "at least 1", "was -1");
+
+    [Fact]
+    public void Zero_layers() => Throws<ArgumentOutOfRangeException>(() => new RecurrentConfig(CellKind.RnnTanh, 3, 4, numLayers: 0), "numLayers", "at least 1", "was 0");
+
+    [Fact]
+    public void Projection_not_below_hidden() => Throws<ArgumentOutOfRangeException>(() => new RecurrentConfig(CellKind.Lstm, 3, 4, projSize: 4), "projSize", "smaller than hiddenSize (4)", "was 4");
+
+    [Fact]
+    public void Negative_projection() => Throws<ArgumentOutOfRangeException>(() => new RecurrentConfig(CellKind.Lstm, 3, 4, projSize: -1), "projSize", "was -1");
+
+    [Fact]
+    public void Projection_on_a_gru() => Throws<ArgumentOutOfRangeException>(() => new RecurrentConfig(CellKind.Gru, 3, 4, projSize: 2), "projSize", "only supported by the LSTM");
+
+    [Fact]
+    public void Too_many_parameters() => Throws<ArgumentOutOfRangeException>(() => new RecurrentConfig(CellKind.Lstm, int.MaxValue, int.MaxValue), "hiddenSize", "parameters");
+
+    [Fact]
+    public void Gru_given_c0()
+    {
+        var net = new RecurrentNetwork<float>(Gru);
+        Throws<ArgumentException>(() => net.Forward(new float[60], 4, 3, new float[72], default, default, default, new float[36], training: false),
+            "c0", "no cell state");
+    }
+
+    [Fact]
+    public void Rnn_given_cN()
+    {
+        var net = new RecurrentNetwork<double>(new RecurrentConfig(CellKind.RnnRelu, 5, 6));
+        Throws<ArgumentException>(() => net.Forward(new double[60], 4, 3, new double[72], default, new double[18], default, default, training: false),
+            "cN", "no cell state");
+    }
+
+    [Fact]
+    public void Backward_gradient_of_wrong_length()
+    {
+        var net = new RecurrentNetwork<float>(Lstm);
+        net.Forward(new float[60], 4, 3, new float[72], default, default, default, default, training: true);
+        Throws<ArgumentException>(() => net.Backward(new float[71], default, default, default, default, default), "gradOutput", "= 72", "has 71");
+        Throws<ArgumentException>(() => net.Backward(default, default, default, new float[61], default, default), "gradInput", "= 60", "has 61");
+        Throws<ArgumentException>(() => net.Backward(default, default, default, default, default, new float[35]), "gradC0", "= 36", "has 35");
+    }
+
+    [Fact]
+    public void Backward_without_a_training_forward()
+    {
+        var net = new RecurrentNetwork<float>(Lstm);
+        net.Forward(new float[60], 4, 3, new float[72], default, default, default, default, training: false);
+        var e = Assert.Throws<InvalidOperationException>(() => net.Backward(default, default, default, default, default, default));
+        Assert.Contains("training: true", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Step_state_of_wrong_length()
+    {
+        var net = new RecurrentNetwork<float>(Lstm);
+        Throws<ArgumentException>(() => net.Step(new float[15], 3, new float[36], new float[35], default), "c", "2*3*6 = 36", "has 35");
+        Throws<ArgumentException>(() => net.Step(new float[14], 3, new float[36], new float[36], default), "input", "3*5 = 15", "has 14");
+    }
+
+    [Fact]
+    public void Step_on_a_bidirectional_network()
+    {
+        var net = new RecurrentNetwork<float>(new RecurrentConfig(CellKind.Lstm, 5, 6, bidirectional: true));
+        Assert.Throws<NotSupportedException>(() => net.Step(new float[5], 1, new float[12], new float[12], default));
+    }
+
+    [Fact]
+    public void Unknown_parameter_name()
+    {
+        var net = new RecurrentNetwork<float>(Lstm);
+        var e = Throws<ArgumentException>(() => net.Parameters["weight_ih_l2"].Clear(), "name", "weight_ih_l2");
+        Assert.Contains("weight_hh_l1", e.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,280 @@
+using System.Runtime.Intrinsics;
+using LstmGen.Kernels;
+
+namespace LstmGen.Tests.Kernels;
+
+/// <summary>
+/// Accuracy of <see cref="VectorMath"/> against double-precision reference math, measured in ulps
+/// of the exact result, plus agreement between the Vector256, Vector512 and scalar forms.
+/// </summary>
+public class VectorMathTests
+{
+    public enum Function
+    {
+        Sigmoid,
+        Tanh,
+    }
+
+    // Special inputs from the issue, plus the tanh branch limit and the sigmoid underflow edge.
+    private static readonly float[] SpecialMagnitudes =
+    [
+        0f, float.Epsilon, 1e-44f, 1e-40f, 1.1754942e-38f, 1e-30f, 1e-6f, 0.5f,
+        0.62499994f, 0.625f, 0.62500006f, 1f, 9f, 9.1f, 20f, 88f, 88.7f, 89f, 103f, 103.9f, 104f,
+        1000f, float.MaxValue, float.PositiveInfinity,
+    ];
+
+    public static TheoryData<Function> Functions => new() { Function.Sigmoid, Function.Tanh };
+
+    [Theory]
+    [MemberData(nameof(Functions))]
+    public void DenseSweepOfBitPatterns_IsWithinDocumentedUlp(Function f)
+    {
+        // A prime stride visits every exponent and both signs with varied mantissas (~1M inputs).
+        const long stride = 4099;
+        var xs = new List<float>();
+        for (long bits = 0; bits <= uint.MaxValue; bits += stride)
+        {
+            xs.Add(BitConverter.Int32BitsToSingle((int)(uint)bits));
+        }
+
+        CheckAll(f, xs.ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(Functions))]
+    public void SeededRandomInputs_AreWithinDocumentedUlp(Function f)
+    {
+        var rng = new Random(20240601);
+        var xs = new float[200_000];
+        for (int i = 0; i < xs.Length; i++)
+        {
+            // Half uniform over the interesting range, half random bit patterns.
+            xs[i] = (i & 1) == 0
+                ? (float)((rng.NextDouble() * 2 - 1) * 30)
+                : BitConverter.Int32BitsToSingle(rng.Next() ^ (rng.Next(2) << 31));
+        }
+
+        CheckAll(f, xs);
+    }
+
+    [Theory]
+    [MemberData(nameof(Functions))]
+    public void SpecialValues_AreWithinDocumentedUlp(Function f)
+    {
+        var xs = new List<float> { float.NaN };
+        foreach (float m in SpecialMagnitudes)
+        {
+            xs.Add(m);
+            xs.Add(-m);
+        }
+
+        CheckAll(f, xs.ToArray());
+    }
+
+    [Fact]
+    public void Tanh_SpecialValues_SaturateAndKeepSign()
+    {
+        foreach (float x in new[] { 9.1f, 20f, 88f, 89f, 1000f, float.MaxValue, float.PositiveInfinity })
+        {
+            AssertAllForms(Function.Tanh, x, 1f);
+            AssertAllForms(Function.Tanh, -x, -1f);
+        }
+
+        AssertAllForms(Function.Tanh, 0f, 0f);
+        AssertAllForms(Function.Tanh, -0f, -0f);
+        AssertAllForms(Function.Tanh, float.Epsilon, float.Epsilon);
+        AssertAllForms(Function.Tanh, -float.Epsilon, -float.Epsilon);
+        AssertAllForms(Function.Tanh, float.NaN, float.NaN);
+
+        // No exp(x)-1 cancellation near 0: tanh(1e-6) = 1e-6 - 3.3e-19, i.e. 1e-6 in float.
+        Assert.Equal(1e-6f, VectorMath.Tanh(1e-6f));
+        Assert.Equal(-1e-30f, VectorMath.Tanh(-1e-30f));
+    }
+
+    [Fact]
+    public void Sigmoid_SpecialValues_SaturateWithoutNaNOrNegative()
+    {
+        foreach (float x in new[] { 17f, 88f, 89f, 1000f, float.MaxValue, float.PositiveInfinity })
+        {
+            AssertAllForms(Function.Sigmoid, x, 1f);
+        }
+
+        foreach (float x in new[] { -104f, -1000f, -float.MaxValue, float.NegativeInfinity })
+        {
+            AssertAllForms(Function.Sigmoid, x, 0f);
+        }
+
+        AssertAllForms(Function.Sigmoid, 0f, 0.5f);
+        AssertAllForms(Function.Sigmoid, -0f, 0.5f);
+        AssertAllForms(Function.Sigmoid, float.NaN, float.NaN);
+
+        // Tiny results keep their relative accuracy (e/(1+e), not 1 - 1/(1+e)).
+        Assert.InRange(VectorMath.Sigmoid(-80f) / 1.8048513878454153e-35, 1 - 1e-6, 1 + 1e-6);
+    }
+
+    [Theory]
+    [MemberData(nameof(Functions))]
+    public void SpanDriver_MatchesScalar_ForAllTailLengths(Function f)
+    {
+        var rng = new Random(7);
+        for (int n = 0; n <= 40; n++)
+        {
+            var x = new float[n];
+            for (int i = 0; i < n; i++)
+            {
+                x[i] = (float)((rng.NextDouble() * 2 - 1) * 12);
+            }
+
+            // A sentinel after the end catches writes past y.
+            var y = new float[n + 1];
+            y[n] = 12345f;
+            Apply(f, x, y.AsSpan(0, n));
+            for (int i = 0; i < n; i++)
+            {
+                Assert.Equal(Scalar(f, x[i]), y[i]);
+            }
+
+            Assert.Equal(12345f, y[n]);
+
+            // In place.
+            var inPlace = (float[])x.Clone();
+            Apply(f, inPlace, inPlace);
+            Assert.Equal(y.AsSpan(0, n).ToArray(), inPlace);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Functions))]
+    public void SpanDriver_MismatchedLengths_Throw(Function f)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Apply(f, new float[9], new float[8]));
+        Assert.Equal("y", ex.ParamName);
+        ex = Assert.Throws<ArgumentException>(() => Apply(f, new float[3], new float[4]));
+        Assert.Equal("y", ex.ParamName);
+    }
+
+    private static void Apply(Function f, ReadOnlySpan<float> x, Span<float> y)
+    {
+        if (f == Function.Sigmoid)
+        {
+            VectorMath.Sigmoid(x, y);
+        }
+        else
+        {
+            VectorMath.Tanh(x, y);
+        }
+    }
+
+    private static float Scalar(Function f, float x) => f == Function.Sigmoid ? VectorMath.Sigmoid(x) : VectorMath.Tanh(x);
+
+    private static Vector256<float> Vector(Function f, Vector256<float> x) =>
+        f == Function.Sigmoid ? VectorMath.Sigmoid(x) : VectorMath.Tanh(x);
+
+    private static Vector512<float> Vector(Function f, Vector512<float> x) =>
+        f == Function.Sigmoid ? VectorMath.Sigmoid(x) : VectorMath.Tanh(x);
+
+    private static double Reference(Function f, double x)
+    {
+        if (f == Function.Tanh)
+        {
+            return Math.Tanh(x);
+        }
+
+        // Both tails in the form without cancellation.
+        return x < 0 ? Math.Exp(x) / (1 + Math.Exp(x)) : 1 / (1 + Math.Exp(-x));
+    }
+
+    private static double DocumentedMaxUlp(Function f) =>
+        f == Function.Sigmoid ? VectorMath.SigmoidMaxUlp : VectorMath.TanhMaxUlp;
+
+    private const int MinNormalExponent = -126;
+
+    /// <summary>Error of <paramref name="actual"/> in units of the float spacing at <paramref name="exact"/>.</summary>
+    private static double UlpError(float actual, double exact)
+    {
+        double magnitude = Math.Abs(exact);
+        double ulp = Math.ScaleB(1.0, Math.Max(Math.ILogB(magnitude), MinNormalExponent) - 23);
+        return Math.Abs(actual - exact) / ulp;
+    }
+
+    /// <summary>
+    /// Evaluates every input through the Vector256, Vector512 and scalar forms; asserts they agree bit
+    /// for bit, stay in range, map NaN to NaN, and are within the documented ulp bound.
+    /// </summary>
+    private static void CheckAll(Function f, float[] inputs)
+    {
+        // Pad to a whole number of 512-bit vectors.
+        int count = (inputs.Length + 15) / 16 * 16;
+        var xs = new float[count];
+        inputs.CopyTo(xs, 0);
+
+        var v256 = new float[count];
+        var v512 = new float[count];
+        for (int i = 0; i < count; i += 8)
+        {
+            Vector(f, Vector256.Create(xs, i)).CopyTo(v256, i);
+        }
+
+        for (int i = 0; i < count; i += 16)
+        {
+            Vector(f, Vector512.Create(xs, i)).CopyTo(v512, i);
+        }
+
+        double maxUlp = 0;
+        float worstX = 0;
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            float x = xs[i];
+            float scalar = Scalar(f, x);
+            AssertSame(x, scalar, v256[i]);
+            AssertSame(x, scalar, v512[i]);
+
+            if (float.IsNaN(x))
+            {
+                Assert.True(float.IsNaN(scalar), $"{f}(NaN) = {scalar}");
+                continue;
+            }
+
+            Assert.False(float.IsNaN(scalar), $"{f}({x:R}) = NaN");
+            if (f == Function.Sigmoid)
+            {
+                Assert.InRange(scalar, 0f, 1f);
+            }
+            else
+            {
+                Assert.InRange(scalar, -1f, 1f);
+            }
+
+            double err = UlpError(scalar, Reference(f, x));
+            if (err > maxUlp)
+            {
+                maxUlp = err;
+                worstX = x;
+            }
+        }
+
+        Assert.True(
+            maxUlp <= DocumentedMaxUlp(f),
+            $"{f}: max error {maxUlp:F3} ulp at x = {worstX:R} exceeds the documented {DocumentedMaxUlp(f)} ulp.");
+    }
+
+    private static void AssertSame(float x, float scalar, float vector)
+    {
+        bool same = BitConverter.SingleToInt32Bits(scalar) == BitConverter.SingleToInt32Bits(vector)
+            || (float.IsNaN(scalar) && float.IsNaN(vector));
+        Assert.True(same, $"x = {x:R}: scalar {scalar:R} != vector lane {vector:R}");
+    }
+
+    private static void AssertAllForms(Function f, float x, float expected)
+    {
+        var forms = new[] { Scalar(f, x), Vector(f, Vector256.Create(x))[3], Vector(f, Vector512.Create(x))[11] };
+        foreach (float actual in forms)
+        {
+            // Bitwise, so the sign of zero counts.
+            bool ok = float.IsNaN(expected)
+                ? float.IsNaN(actual)
+                : BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual);
+            Assert.True(ok, $"{f}({x:R}) = {actual:R}, expected {expected:R}");
+        }
+    }
+}

@@ -1,0 +1,242 @@
+using System.Text.Json;
+using LstmGen.Testing;
+using LstmGen.Training;
+
+namespace LstmGen.Tests.Training;
+
+/// <summary>
+/// Losses, optimizers, clipping and truncated BPTT against real PyTorch (tests/fixtures/training, made by the script
+/// beside it). The double path runs every case; reference values are PyTorch's float64 results.
+/// </summary>
+public class TrainingFixtureTests
+{
+    // Single operations: a few roundings on O(1) values.
+    private const double OperationRelative = 1e-12;
+    // Six optimizer steps through an LSTM: each step adds BPTT rounding (~1e-14 relative) that later steps carry on.
+    private const double TrajectoryRelative = 1e-10;
+
+    private static readonly Lazy<JsonDocument> Fixture = new(() =>
+        JsonDocument.Parse(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "fixtures", "training", "training.json"))));
+
+    private static JsonElement Root => Fixture.Value.RootElement;
+
+    [Fact]
+    public void Cross_entropy_matches_PyTorch()
+    {
+        JsonElement ce = Root.GetProperty("losses").GetProperty("cross_entropy");
+        double[] logits = Data(ce.GetProperty("logits"));
+        int[] targets = ce.GetProperty("targets").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        double[] grad = new double[logits.Length];
+        double loss = Losses.CrossEntropy<double>(logits, targets, ce.GetProperty("classes").GetInt32(), grad, ce.GetProperty("ignore_index").GetInt32());
+        Assert.Equal(ce.GetProperty("loss").GetDouble(), loss, OperationRelative * Math.Abs(loss));
+        TensorAssert.Close<double>("cross-entropy gradient", Data(ce.GetProperty("grad")), grad, OperationRelative, FixtureRunner.Floor);
+    }
+
+    [Fact]
+    public void Cross_entropy_in_float_survives_huge_logits()
+    {
+        JsonElement ce = Root.GetProperty("losses").GetProperty("cross_entropy");
+        float[] logits = Data(ce.GetProperty("logits")).Select(d => (float)d).ToArray();
+        int[] targets = ce.GetProperty("targets").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        float loss = Losses.CrossEntropy<float>(logits, targets, 5, default);
+        Assert.True(float.IsFinite(loss));
+        // The logits are float32-exact; one row is shifted by 1000, where float has 6e-5 resolution.
+        Assert.Equal(ce.GetProperty("loss").GetDouble(), loss, 1e-4);
+    }
+
+    [Fact]
+    public void Mse_matches_PyTorch()
+    {
+        JsonElement mse = Root.GetProperty("losses").GetProperty("mse");
+        double[] grad = new double[7];
+        double loss = Losses.MeanSquaredError<double>(Data(mse.GetProperty("prediction")), Data(mse.GetProperty("target")), grad);
+        Assert.Equal(mse.GetProperty("loss").GetDouble(), loss, OperationRelative * Math.Abs(loss));
+        TensorAssert.Close<double>("mse gradient", Data(mse.GetProperty("grad")), grad, OperationRelative, FixtureRunner.Floor);
+    }
+
+    public static TheoryData<string> Trajectories() =>
+        new(Root.GetProperty("trajectories").EnumerateArray().Select(e => e.GetProperty("name").GetString()!));
+
+    [Theory]
+    [MemberData(nameof(Trajectories))]
+    public void Optimizer_trajectory_matches_PyTorch(string name)
+    {
+        JsonElement tr = Root.GetProperty("trajectories").EnumerateArray().Single(e => e.GetProperty("name").GetString() == name);
+        var model = new Model(new RecurrentConfig(CellKind.Lstm, 3, 4), outFeatures: 2, tr.GetProperty("initial"));
+        IParameterBuffer<double>[] all = [model.Net.Parameters, model.Head];
+        Optimizer<double> optimizer = name switch
+        {
+            "sgd" => new Sgd<double>(all, lr: 0.1),
+            "sgd_momentum" => new Sgd<double>(all, lr: 0.05, momentum: 0.9, dampening: 0.1, weightDecay: 0.01),
+            "sgd_nesterov" => new Sgd<double>(all, lr: 0.05, momentum: 0.8, nesterov: true),
+            "adam" => new Adam<double>(all, lr: 0.01),
+            "adam_decay" => new Adam<double>(all, lr: 0.02, beta1: 0.8, beta2: 0.95, eps: 1e-6, weightDecay: 0.1),
+            "sgd_clipped" => new Sgd<double>(all, lr: 0.1, momentum: 0.5),
+            _ => throw new ArgumentException(name),
+        };
+        double[] x = Data(tr.GetProperty("input"));
+        double[] y = Data(tr.GetProperty("target"));
+        double[] norms = tr.GetProperty("norms").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        int step = 0;
+        foreach (JsonElement expected in tr.GetProperty("steps").EnumerateArray())
+        {
+            optimizer.ZeroGradients();
+            double loss = model.LossAndGradients(x, seqLen: 5, batch: 2, y);
+            Assert.Equal(tr.GetProperty("losses")[step].GetDouble(), loss, TrajectoryRelative * Math.Abs(loss));
+            if (norms.Length > 0)
+            {
+                double total = GradientClipping.ClipGradNorm(all, 0.05);
+                Assert.Equal(norms[step], total, TrajectoryRelative * Math.Abs(total));
+            }
+
+            optimizer.Step();
+            model.AssertParameters(expected, TrajectoryRelative, $"{name} step {step + 1}");
+            step++;
+        }
+
+        Assert.True(step >= 5, "each trajectory has at least 5 steps");
+    }
+
+    [Fact]
+    public void Gradient_clipping_matches_PyTorch()
+    {
+        JsonElement clip = Root.GetProperty("clipping");
+        double[] x = Data(clip.GetProperty("input"));
+        double[] y = Data(clip.GetProperty("target"));
+        foreach (JsonElement c in clip.GetProperty("cases").EnumerateArray())
+        {
+            var model = new Model(new RecurrentConfig(CellKind.Lstm, 3, 4), outFeatures: 2, clip.GetProperty("params"));
+            model.LossAndGradients(x, seqLen: 4, batch: 2, y);
+            double normType = c.GetProperty("norm_type").ValueKind == JsonValueKind.String ? double.PositiveInfinity : c.GetProperty("norm_type").GetDouble();
+            double total = GradientClipping.ClipGradNorm<double>([model.Net.Parameters, model.Head], c.GetProperty("max_norm").GetDouble(), normType);
+            Assert.Equal(c.GetProperty("total_norm").GetDouble(), total, OperationRelative * 100 * total);
+            model.AssertGradients(c.GetProperty("grads"), OperationRelative * 100, $"clip norm {normType}");
+        }
+    }
+
+    [Fact]
+    public void Clipping_a_non_finite_norm_raises_when_asked()
+    {
+        var head = new Linear<double>(2, 2);
+        head.Gradients[1] = double.NaN;
+        var e = Assert.Throws<InvalidOperationException>(() => GradientClipping.ClipGradNorm<double>([head], 1.0, errorIfNonfinite: true));
+        Assert.Contains("NaN", e.Message, StringComparison.Ordinal);
+        // Without the flag PyTorch scales by the NaN coefficient, so every gradient becomes NaN.
+        head.Gradients[1] = double.PositiveInfinity;
+        GradientClipping.ClipGradNorm<double>([head], 1.0);
+        Assert.True(double.IsNaN(head.Gradients[1]) || head.Gradients[1] == 0);
+    }
+
+    public static TheoryData<int> TbpttWindows() => new(Root.GetProperty("tbptt").EnumerateArray().Select(e => e.GetProperty("window").GetInt32()));
+
+    [Theory]
+    [MemberData(nameof(TbpttWindows))]
+    public void Truncated_bptt_matches_PyTorch_with_detached_state(int window)
+    {
+        JsonElement tb = Root.GetProperty("tbptt").EnumerateArray().Single(e => e.GetProperty("window").GetInt32() == window);
+        var model = new Model(new RecurrentConfig(CellKind.Lstm, 2, 5, numLayers: 2), outFeatures: 1, tb.GetProperty("params"));
+        double[] x = Data(tb.GetProperty("input"));
+        double[] y = Data(tb.GetProperty("target"));
+        const int batch = 3;
+        var tbptt = new TruncatedBptt<double>(model.Net, window, batch);
+        var losses = new List<double>();
+        double[] headOut = new double[window * batch];
+        double[] gradHead = new double[headOut.Length];
+        tbptt.Run(x, 12, (start, steps, output, gradOutput) =>
+        {
+            int rows = steps * batch;
+            model.Head.Forward(output, rows, headOut.AsSpan(0, rows));
+            double loss = Losses.MeanSquaredError<double>(headOut.AsSpan(0, rows), y.AsSpan(start * batch, rows), gradHead.AsSpan(0, rows));
+            model.Head.Backward(output, rows, gradHead.AsSpan(0, rows), gradOutput);
+            losses.Add(loss);
+            return loss;
+        });
+        double[] expectedLosses = tb.GetProperty("window_losses").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        Assert.Equal(expectedLosses.Length, losses.Count);
+        for (int i = 0; i < losses.Count; i++)
+        {
+            Assert.Equal(expectedLosses[i], losses[i], OperationRelative * 100 * Math.Abs(expectedLosses[i]));
+        }
+
+        model.AssertGradients(tb.GetProperty("grads"), TrajectoryRelative, $"tbptt window {window}");
+    }
+
+    [Fact]
+    public void Truncated_bptt_with_one_window_is_full_bptt_exactly()
+    {
+        JsonElement tb = Root.GetProperty("tbptt")[0];
+        var config = new RecurrentConfig(CellKind.Lstm, 2, 5, numLayers: 2);
+        var viaTbptt = new Model(config, 1, tb.GetProperty("params"));
+        var full = new Model(config, 1, tb.GetProperty("params"));
+        double[] x = Data(tb.GetProperty("input"));
+        double[] y = Data(tb.GetProperty("target"));
+        double[] headOut = new double[36];
+        double[] gradHead = new double[36];
+        new TruncatedBptt<double>(viaTbptt.Net, window: 12, batch: 3).Run(x, 12, (start, steps, output, gradOutput) =>
+        {
+            viaTbptt.Head.Forward(output, 36, headOut);
+            double loss = Losses.MeanSquaredError<double>(headOut, y, gradHead);
+            viaTbptt.Head.Backward(output, 36, gradHead, gradOutput);
+            return loss;
+        });
+        full.LossAndGradients(x, 12, 3, y);
+        Assert.Equal(full.Net.Parameters.Gradients.ToArray(), viaTbptt.Net.Parameters.Gradients.ToArray());
+        Assert.Equal(full.Head.Gradients.ToArray(), viaTbptt.Head.Gradients.ToArray());
+    }
+
+    private static double[] Data(JsonElement tensor) => tensor.GetProperty("data").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+
+    /// <summary>An LSTM with a linear head on every step and MSE, as in the fixture script.</summary>
+    private sealed class Model
+    {
+        public Model(RecurrentConfig config, int outFeatures, JsonElement parameters)
+        {
+            Net = new RecurrentNetwork<double>(config);
+            Head = new Linear<double>(config.OutputSize, outFeatures);
+            Span<double> values = Net.Parameters.Values;
+            foreach (ParameterInfo p in Net.Parameters.Layout.Parameters)
+            {
+                Data(parameters.GetProperty(p.Name)).CopyTo(values.Slice(p.Offset, p.Length));
+            }
+
+            Data(parameters.GetProperty("head.weight")).CopyTo(Head.Weight);
+            Data(parameters.GetProperty("head.bias")).CopyTo(Head.Bias);
+        }
+
+        public RecurrentNetwork<double> Net { get; }
+        public Linear<double> Head { get; }
+
+        public double LossAndGradients(double[] x, int seqLen, int batch, double[] y)
+        {
+            int rows = seqLen * batch;
+            double[] output = new double[rows * Net.Config.OutputSize];
+            Net.Forward(x, seqLen, batch, output, default, default, default, default, training: true);
+            double[] prediction = new double[y.Length];
+            Head.Forward(output, rows, prediction);
+            double[] gradPrediction = new double[y.Length];
+            double loss = Losses.MeanSquaredError<double>(prediction, y, gradPrediction);
+            double[] gradOutput = new double[output.Length];
+            Head.Backward(output, rows, gradPrediction, gradOutput);
+            Net.Backward(gradOutput, default, default, default, default, default);
+            return loss;
+        }
+
+        public void AssertParameters(JsonElement expected, double relative, string what) =>
+            Compare(expected, relative, what, Net.Parameters.ReadOnlyValues, Head.Values);
+
+        public void AssertGradients(JsonElement expected, double relative, string what) =>
+            Compare(expected, relative, what, Net.Parameters.Gradients, Head.Gradients);
+
+        private void Compare(JsonElement expected, double relative, string what, ReadOnlySpan<double> net, ReadOnlySpan<double> head)
+        {
+            foreach (ParameterInfo p in Net.Parameters.Layout.Parameters)
+            {
+                TensorAssert.Close($"{what} {p.Name}", Data(expected.GetProperty(p.Name)), net.Slice(p.Offset, p.Length), relative, FixtureRunner.Floor);
+            }
+
+            int w = Head.Weight.Length;
+            TensorAssert.Close($"{what} head.weight", Data(expected.GetProperty("head.weight")), head[..w], relative, FixtureRunner.Floor);
+            TensorAssert.Close($"{what} head.bias", Data(expected.GetProperty("head.bias")), head[w..], relative, FixtureRunner.Floor);
+        }
+    }
+}
