@@ -616,26 +616,44 @@ internal static class Emitter
                 _w.Line($"ref float bhn = ref {U}.Add(ref wh, {(HO + 1) * GP});");
             }
 
+            // Register tiles of T blocks share each broadcast of h[k] and give T * gates independent FMA chains.
+            int tile = _p.TileBlocks;
             if (_p.UnrollStep)
             {
-                for (int blk = 0; blk < NB; blk++)
+                for (int blk = 0; blk < NB; blk += tile)
                 {
+                    int count = Math.Min(tile, NB - blk);
                     _w.Line();
-                    _w.Line($"// Units {blk * 8}..{Math.Min(H, (blk * 8) + 8) - 1}{((blk * 8) + 8 > H ? Inv($" (lanes {H - (blk * 8)}..7 padding)") : "")}: gates {string.Join(", ", g)} in packed columns {blk * NG * 8}..{((blk + 1) * NG * 8) - 1}.");
+                    _w.Line($"// Units {blk * 8}..{Math.Min(H, (blk + count) * 8) - 1}{((blk + count) * 8 > H ? Inv($" (lanes {H - ((blk + count - 1) * 8)}..7 of the last block padding)") : "")}: gates {string.Join(", ", g)} of {count} block(s) in packed columns {blk * NG * 8}..{((blk + count) * NG * 8) - 1}.");
                     _w.Open();
-                    CellBlock(blk * NG * 8, blk * 8, null, null);
+                    CellTile(count, blk * NG * 8, blk * 8, null, null);
                     _w.Close();
                 }
             }
             else
             {
                 _w.Line();
-                _w.Line($"// {NB} block(s) of 8 units; gates {string.Join(", ", g)} of a block are {NG} adjacent vectors.");
-                _w.Open($"for (int blk = 0; blk < {NB}; blk++)");
-                _w.Line($"int cb = blk * {NG * 8};");
-                _w.Line($"int u0 = blk * 8;");
-                CellBlock(0, 0, "cb", "u0");
-                _w.Close();
+                _w.Line($"// {NB} block(s) of 8 units, {tile} per tile; the gates {string.Join(", ", g)} of a block are {NG} adjacent vectors.");
+                if (NB >= tile)
+                {
+                    _w.Open($"for (int blk = 0; blk + {tile} <= {NB}; blk += {tile})");
+                    _w.Line($"int cb = blk * {NG * 8};");
+                    _w.Line($"int u0 = blk * 8;");
+                    CellTile(tile, 0, 0, "cb", "u0");
+                    _w.Close();
+                }
+
+                if (NB % tile != 0)
+                {
+                    int first = NB - (NB % tile);
+                    _w.Line();
+                    _w.Line($"// The last {NB % tile} block(s).");
+                    _w.Open();
+                    _w.Line($"const int cb = {first * NG * 8};");
+                    _w.Line($"const int u0 = {first * 8};");
+                    CellTile(NB % tile, 0, 0, "cb", "u0");
+                    _w.Close();
+                }
             }
 
             if (_p.Projected)
@@ -674,17 +692,19 @@ internal static class Emitter
             _w.Line();
         }
 
-        // One block of 8 units: accumulate the gates over h, then the cell update. cb/u0 are constants when unrolled.
-        private void CellBlock(int cbConst, int u0Const, string? cbVar, string? u0Var)
+        // A tile of blocks of 8 units: accumulate every gate of every block over h, then each block's cell update.
+        // cb/u0 (packed column and unit of the first block) are constants when unrolled, else the named variables.
+        private void CellTile(int count, int cbConst, int u0Const, string? cbVar, string? u0Var)
         {
             string[] g = GateNames;
-            string Cb(int add) => O(cbConst + add, cbVar);
-            string U0(int add) => O(u0Const + add, u0Var);
-            for (int gi = 0; gi < NG; gi++)
+            for (int j = 0; j < count; j++)
             {
-                // The GRU's n gate keeps its recurrent part apart (the reset gate multiplies it), starting from b_hn.
-                string init = _p.Gru && gi == 2 ? LdE("bhn", U0(0)) : LdE("xp", Cb(gi * 8));
-                _w.Line($"{VF} a{g[gi]} = {init};");
+                for (int gi = 0; gi < NG; gi++)
+                {
+                    // The GRU's n gate keeps its recurrent part apart (the reset gate multiplies it), starting from b_hn.
+                    string init = _p.Gru && gi == 2 ? LdE("bhn", O(u0Const + (j * 8), u0Var)) : LdE("xp", O(cbConst + (j * NG * 8) + (gi * 8), cbVar));
+                    _w.Line($"{VF} a{g[gi]}{j} = {init};");
+                }
             }
 
             if (cbVar is null)
@@ -693,9 +713,12 @@ internal static class Emitter
                 for (int k = 0; k < HO; k++)
                 {
                     _w.Line($"hk = {V}.Create({U}.Add(ref hp, {k}));");
-                    for (int gi = 0; gi < NG; gi++)
+                    for (int j = 0; j < count; j++)
                     {
-                        _w.Line($"a{g[gi]} = {Fma("hk", Ld("wh", (k * GP) + cbConst + (gi * 8)), Inv($"a{g[gi]}"))};");
+                        for (int gi = 0; gi < NG; gi++)
+                        {
+                            _w.Line($"a{g[gi]}{j} = {Fma("hk", Ld("wh", (k * GP) + cbConst + (j * NG * 8) + (gi * 8)), Inv($"a{g[gi]}{j}"))};");
+                        }
                     }
                 }
             }
@@ -704,21 +727,43 @@ internal static class Emitter
                 _w.Open($"for (int k = 0; k < {HO}; k++)");
                 _w.Line($"{VF} hk = {V}.Create({U}.Add(ref hp, k));");
                 _w.Line($"ref float wk = ref {U}.Add(ref wh, (k * {GP}) + {cbVar});");
-                for (int gi = 0; gi < NG; gi++)
+                for (int j = 0; j < count; j++)
                 {
-                    _w.Line($"a{g[gi]} = {Fma("hk", Ld("wk", gi * 8), Inv($"a{g[gi]}"))};");
+                    for (int gi = 0; gi < NG; gi++)
+                    {
+                        _w.Line($"a{g[gi]}{j} = {Fma("hk", Ld("wk", (j * NG * 8) + (gi * 8)), Inv($"a{g[gi]}{j}"))};");
+                    }
                 }
 
                 _w.Close();
             }
 
+            for (int j = 0; j < count; j++)
+            {
+                if (count > 1)
+                {
+                    _w.Line($"// Block {j} of the tile.");
+                }
+
+                _w.Open();
+                CellUpdate(Inv($"{j}"), cbConst + (j * NG * 8), u0Const + (j * 8), cbVar, u0Var);
+                _w.Close();
+            }
+        }
+
+        // The cell update of one block from its accumulated pre-activations a{gate}{suffix}.
+        private void CellUpdate(string suffix, int cbConst, int u0Const, string? cbVar, string? u0Var)
+        {
+            string Cb(int add) => O(cbConst + add, cbVar);
+            string U0(int add) => O(u0Const + add, u0Var);
+            string A(string gate) => "a" + gate + suffix;
             switch (_m.Kind)
             {
                 case CellKind.Lstm:
-                    _w.Line($"{VF} i = {VM}.Sigmoid(ai);");
-                    _w.Line($"{VF} f = {VM}.Sigmoid(af);");
-                    _w.Line($"{VF} g = {VM}.Tanh(ag);");
-                    _w.Line($"{VF} o = {VM}.Sigmoid(ao);");
+                    _w.Line($"{VF} i = {VM}.Sigmoid({A("i")});");
+                    _w.Line($"{VF} f = {VM}.Sigmoid({A("f")});");
+                    _w.Line($"{VF} g = {VM}.Tanh({A("g")});");
+                    _w.Line($"{VF} o = {VM}.Sigmoid({A("o")});");
                     _w.Line($"{StE("i", "gates", Cb(0))}");
                     _w.Line($"{StE("f", "gates", Cb(8))}");
                     _w.Line($"{StE("g", "gates", Cb(16))}");
@@ -731,23 +776,23 @@ internal static class Emitter
                     _w.Line($"{StE("o * tc", _p.Projected ? "hfull" : "h", U0(0))}");
                     break;
                 case CellKind.Gru:
-                    _w.Line($"{VF} r = {VM}.Sigmoid(ar);");
-                    _w.Line($"{VF} z = {VM}.Sigmoid(az);");
-                    _w.Line($"{VF} n = {VM}.Tanh({Fma("r", "an", LdE("xp", Cb(16)))});");
+                    _w.Line($"{VF} r = {VM}.Sigmoid({A("r")});");
+                    _w.Line($"{VF} z = {VM}.Sigmoid({A("z")});");
+                    _w.Line($"{VF} n = {VM}.Tanh({Fma("r", A("n"), LdE("xp", Cb(16)))});");
                     _w.Line($"{StE("r", "gates", Cb(0))}");
                     _w.Line($"{StE("z", "gates", Cb(8))}");
                     _w.Line($"{StE("n", "gates", Cb(16))}");
-                    _w.Line($"{StE("an", "hhn", U0(0))}");
+                    _w.Line($"{StE(A("n"), "hhn", U0(0))}");
                     _w.Line($"// h = (1 - z) * n + z * h = n + z * (h - n).");
                     _w.Line($"{StE(Fma("z", Inv($"{LdE("hp", U0(0))} - n"), "n"), "h", U0(0))}");
                     break;
                 case CellKind.RnnTanh:
-                    _w.Line($"{VF} hv = {VM}.Tanh(aa);");
+                    _w.Line($"{VF} hv = {VM}.Tanh({A("a")});");
                     _w.Line($"{StE("hv", "gates", Cb(0))}");
                     _w.Line($"{StE("hv", "h", U0(0))}");
                     break;
                 default:
-                    _w.Line($"{VF} hv = {V}.Max(aa, {VF}.Zero);");
+                    _w.Line($"{VF} hv = {V}.Max({A("a")}, {VF}.Zero);");
                     _w.Line($"{StE("hv", "gates", Cb(0))}");
                     _w.Line($"{StE("hv", "h", U0(0))}");
                     break;

@@ -1,3 +1,4 @@
+using System;
 using LstmGen.Generators.Model;
 
 namespace LstmGen.Generators;
@@ -25,6 +26,8 @@ internal sealed record KernelPlan(CellModel Model, bool UnrollStep, int Estimate
     public bool Lstm => Model.Kind == CellKind.Lstm;
     /// <summary>True for the GRU.</summary>
     public bool Gru => Model.Kind == CellKind.Gru;
+    /// <summary>Blocks per register tile of the step: up to 8 accumulators (2 for the LSTM and GRU, 8 for the RNN).</summary>
+    public int TileBlocks => Math.Max(1, 8 / Gates);
     /// <summary>True for an LSTM with projection.</summary>
     public bool Projected => Model.ProjSize > 0;
 }
@@ -52,7 +55,9 @@ internal static class Planner
         int gates = RecurrentConfig.GatesOf(model.Kind);
         int blocks = Pad(model.Hidden) / 8;
         int hOut = model.ProjSize > 0 ? model.ProjSize : model.Hidden;
-        long il = (long)blocks * ((hOut * (BroadcastIl + (gates * FmaIl))) + (gates * BlockIl));
+        // One broadcast of h[k] per register tile of blocks, one FMA per gate and block.
+        int tiles = (blocks + Math.Max(1, 8 / gates) - 1) / Math.Max(1, 8 / gates);
+        long il = ((long)hOut * ((tiles * BroadcastIl) + (blocks * gates * FmaIl))) + ((long)blocks * gates * BlockIl);
         if (model.ProjSize > 0)
         {
             il += (long)(Pad(model.ProjSize) / 8) * model.Hidden * (BroadcastIl + FmaIl);

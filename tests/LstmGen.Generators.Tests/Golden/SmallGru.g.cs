@@ -439,41 +439,43 @@ namespace Golden
             ref float hhn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 32);
             ref float bhn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, 144);
 
-            // Units 0..4 (lanes 5..7 padding): gates r, z, n in packed columns 0..23.
+            // Units 0..4 (lanes 5..7 of the last block padding): gates r, z, n of 1 block(s) in packed columns 0..23.
             {
-                global::System.Runtime.Intrinsics.Vector256<float> ar = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(0));
-                global::System.Runtime.Intrinsics.Vector256<float> az = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(8));
-                global::System.Runtime.Intrinsics.Vector256<float> an = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bhn, (nuint)(0));
+                global::System.Runtime.Intrinsics.Vector256<float> ar0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(0));
+                global::System.Runtime.Intrinsics.Vector256<float> az0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(8));
+                global::System.Runtime.Intrinsics.Vector256<float> an0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bhn, (nuint)(0));
                 global::System.Runtime.Intrinsics.Vector256<float> hk;
                 hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
-                ar = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ar);
-                az = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), az);
-                an = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), an);
+                ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ar0);
+                az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), az0);
+                an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), an0);
                 hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
-                ar = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), ar);
-                az = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), az);
-                an = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), an);
+                ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), ar0);
+                az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), az0);
+                an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), an0);
                 hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
-                ar = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), ar);
-                az = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), az);
-                an = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), an);
+                ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), ar0);
+                az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), az0);
+                an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), an0);
                 hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 3));
-                ar = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), ar);
-                az = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), az);
-                an = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), an);
+                ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), ar0);
+                az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), az0);
+                an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), an0);
                 hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 4));
-                ar = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 96), ar);
-                az = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 104), az);
-                an = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 112), an);
-                global::System.Runtime.Intrinsics.Vector256<float> r = global::LstmGen.Kernels.VectorMath.Sigmoid(ar);
-                global::System.Runtime.Intrinsics.Vector256<float> z = global::LstmGen.Kernels.VectorMath.Sigmoid(az);
-                global::System.Runtime.Intrinsics.Vector256<float> n = global::LstmGen.Kernels.VectorMath.Tanh(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(r, an, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(16))));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gates, (nuint)(0));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gates, (nuint)(8));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n, ref gates, (nuint)(16));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(an, ref hhn, (nuint)(0));
-                // h = (1 - z) * n + z * h = n + z * (h - n).
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(z, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hp, (nuint)(0)) - n, n), ref h, (nuint)(0));
+                ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 96), ar0);
+                az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 104), az0);
+                an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 112), an0);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> r = global::LstmGen.Kernels.VectorMath.Sigmoid(ar0);
+                    global::System.Runtime.Intrinsics.Vector256<float> z = global::LstmGen.Kernels.VectorMath.Sigmoid(az0);
+                    global::System.Runtime.Intrinsics.Vector256<float> n = global::LstmGen.Kernels.VectorMath.Tanh(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(r, an0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(16))));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gates, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gates, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n, ref gates, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(an0, ref hhn, (nuint)(0));
+                    // h = (1 - z) * n + z * h = n + z * (h - n).
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(z, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hp, (nuint)(0)) - n, n), ref h, (nuint)(0));
+                }
             }
         }
 

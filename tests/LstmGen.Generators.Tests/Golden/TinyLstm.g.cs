@@ -443,37 +443,39 @@ namespace Golden
             ref float tanhc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 48);
             ref float gates = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 16);
 
-            // Units 0..1 (lanes 2..7 padding): gates i, f, g, o in packed columns 0..31.
+            // Units 0..1 (lanes 2..7 of the last block padding): gates i, f, g, o of 1 block(s) in packed columns 0..31.
             {
-                global::System.Runtime.Intrinsics.Vector256<float> ai = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(0));
-                global::System.Runtime.Intrinsics.Vector256<float> af = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(8));
-                global::System.Runtime.Intrinsics.Vector256<float> ag = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(16));
-                global::System.Runtime.Intrinsics.Vector256<float> ao = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(24));
+                global::System.Runtime.Intrinsics.Vector256<float> ai0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(0));
+                global::System.Runtime.Intrinsics.Vector256<float> af0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(8));
+                global::System.Runtime.Intrinsics.Vector256<float> ag0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(16));
+                global::System.Runtime.Intrinsics.Vector256<float> ao0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(24));
                 global::System.Runtime.Intrinsics.Vector256<float> hk;
                 hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
-                ai = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ai);
-                af = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), af);
-                ag = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), ag);
-                ao = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), ao);
+                ai0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ai0);
+                af0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), af0);
+                ag0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), ag0);
+                ao0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), ao0);
                 hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
-                ai = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), ai);
-                af = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), af);
-                ag = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), ag);
-                ao = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), ao);
-                global::System.Runtime.Intrinsics.Vector256<float> i = global::LstmGen.Kernels.VectorMath.Sigmoid(ai);
-                global::System.Runtime.Intrinsics.Vector256<float> f = global::LstmGen.Kernels.VectorMath.Sigmoid(af);
-                global::System.Runtime.Intrinsics.Vector256<float> g = global::LstmGen.Kernels.VectorMath.Tanh(ag);
-                global::System.Runtime.Intrinsics.Vector256<float> o = global::LstmGen.Kernels.VectorMath.Sigmoid(ao);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gates, (nuint)(0));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gates, (nuint)(8));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gates, (nuint)(16));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gates, (nuint)(24));
-                // c = f * c + i * g; h = o * tanh(c).
-                global::System.Runtime.Intrinsics.Vector256<float> cn = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(f, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, (nuint)(0)), i * g);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(cn, ref c, (nuint)(0));
-                global::System.Runtime.Intrinsics.Vector256<float> tc = global::LstmGen.Kernels.VectorMath.Tanh(cn);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tc, ref tanhc, (nuint)(0));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o * tc, ref h, (nuint)(0));
+                ai0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), ai0);
+                af0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), af0);
+                ag0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), ag0);
+                ao0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), ao0);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> i = global::LstmGen.Kernels.VectorMath.Sigmoid(ai0);
+                    global::System.Runtime.Intrinsics.Vector256<float> f = global::LstmGen.Kernels.VectorMath.Sigmoid(af0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g = global::LstmGen.Kernels.VectorMath.Tanh(ag0);
+                    global::System.Runtime.Intrinsics.Vector256<float> o = global::LstmGen.Kernels.VectorMath.Sigmoid(ao0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gates, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gates, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gates, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gates, (nuint)(24));
+                    // c = f * c + i * g; h = o * tanh(c).
+                    global::System.Runtime.Intrinsics.Vector256<float> cn = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(f, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, (nuint)(0)), i * g);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(cn, ref c, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> tc = global::LstmGen.Kernels.VectorMath.Tanh(cn);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tc, ref tanhc, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o * tc, ref h, (nuint)(0));
+                }
             }
         }
 
