@@ -92,6 +92,18 @@ public sealed partial class LstmGenerator
             return Fail(Diagnostics.Unsupported, location, name, attributeName, $"derives from '{baseType.ToDisplayString()}'");
         }
 
+        if (GeneratedMembers.Methods.Contains(name) || GeneratedMembers.Others.Contains(name))
+        {
+            return Fail(Diagnostics.Unsupported, location, name, attributeName, $"is named like the generated member '{name}'; rename the class");
+        }
+
+        ISymbol? clash = type.GetMembers().FirstOrDefault(m => !m.IsImplicitlyDeclared
+            && (GeneratedMembers.Others.Contains(m.Name) || (GeneratedMembers.Methods.Contains(m.Name) && m is not IMethodSymbol)));
+        if (clash is not null)
+        {
+            return Fail(Diagnostics.Unsupported, location, name, attributeName, $"declares '{clash.Name}', a name the generated part uses");
+        }
+
         var containing = new List<ContainingType>();
         for (INamedTypeSymbol? t = type.ContainingType; t is not null; t = t.ContainingType)
         {

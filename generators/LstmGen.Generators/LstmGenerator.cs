@@ -53,18 +53,28 @@ public sealed partial class LstmGenerator : IIncrementalGenerator
 
     private static void EmitSafely(SourceProductionContext context, KernelPlan plan)
     {
-        string source;
-        try
+        string? source = TryEmit(plan, out Diagnostic? error);
+        if (source is null)
         {
-            source = Emitter.Emit(plan);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            context.ReportDiagnostic(Diagnostic.Create(Diagnostics.InternalError, Location.None, plan.Model.ClassName,
-                e.GetType().Name + ": " + e.Message));
+            context.ReportDiagnostic(error!);
             return;
         }
 
         context.AddSource(plan.Model.HintName, source);
+    }
+
+    /// <summary>Emits the source, or returns null with an LSTMGEN012 diagnostic: the generator never throws.</summary>
+    internal static string? TryEmit(KernelPlan plan, out Diagnostic? error)
+    {
+        error = null;
+        try
+        {
+            return Emitter.Emit(plan);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            error = Diagnostic.Create(Diagnostics.InternalError, Location.None, plan.Model.ClassName, e.GetType().Name + ": " + e.Message);
+            return null;
+        }
     }
 }

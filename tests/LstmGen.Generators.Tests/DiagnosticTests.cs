@@ -114,6 +114,9 @@ public class DiagnosticTests
     [InlineData("public static partial class A { }", "static")]
     [InlineData("public partial record A { }", "record")]
     [InlineData("public partial class A : B { }\npublic class B { }", "derives from 'B'")]
+    [InlineData("public partial class Cell { }", "named like the generated member 'Cell'")]
+    [InlineData("public partial class A { private int _tape; }", "declares '_tape'")]
+    [InlineData("public partial class A { public int Forward => 1; }", "declares 'Forward'")]
     public void LSTMGEN010_unsupported_class(string declaration, string reason)
     {
         Diagnostic d = Single($"using LstmGen;\n[LstmCell(Input = 2, Hidden = 3)]\n{declaration}", "LSTMGEN010", DiagnosticSeverity.Error);
@@ -124,6 +127,49 @@ public class DiagnosticTests
     public void LSTMGEN011_unknown_nonlinearity() =>
         Single("using LstmGen;\n[RnnCell(Input = 2, Hidden = 3, Nonlinearity = (Nonlinearity)7)]\npublic partial class A { }",
             "LSTMGEN011", DiagnosticSeverity.Error);
+
+    [Fact]
+    public void A_method_overload_with_a_generated_name_is_allowed()
+    {
+        (Compilation output, GeneratorDriverRunResult result) = GeneratorHarness.Run(GeneratorHarness.Compilation(
+            "using LstmGen;\n/// <summary>x</summary>\n[LstmCell(Input = 2, Hidden = 3)]\npublic partial class A\n{\n    /// <summary>x</summary>\n    public void Step(float[] input) { }\n}"));
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning));
+    }
+
+    [Fact]
+    public void The_generator_never_throws_on_broken_code()
+    {
+        string[] sources =
+        [
+            "using LstmGen;\n[LstmCell(Input = \"x\", Hidden = 3)]\npublic partial class A { }",
+            "using LstmGen;\n[LstmCell(Input = 2, Hidden = 3)]\npublic partial struct A { }",
+            "using LstmGen;\n[LstmCell(Input = 2, Hidden = 3)]\npublic partial class A { }\npublic partial class A { }",
+            "using LstmGen;\n[LstmCell(Input = 2, Hidden = 3)]\n[LstmCell(Input = 2, Hidden = 3)]\npublic partial class A { }",
+            "using LstmGen;\n[LstmCell(Input = 2, Hidden = Missing.Value)]\npublic partial class A { }",
+            "using LstmGen;\n[LstmCell(Input = int.MaxValue, Hidden = int.MaxValue, Layers = int.MaxValue, Bidirectional = true)]\npublic partial class A { }",
+            "using LstmGen;\npublic partial class O { [LstmCell(Input = 2, Hidden = 3)] partial class A { } }\npublic class O { }",
+            "using LstmGen;\n[LstmCell(Input = 2, Hidden = 3)]\npublic partial class",
+        ];
+        foreach (string source in sources)
+        {
+            GeneratorDriverRunResult result = GeneratorHarness.Driver().RunGenerators(GeneratorHarness.Compilation(source)).GetRunResult();
+            Assert.Null(result.Results[0].Exception);
+            Assert.DoesNotContain(result.Diagnostics, d => d.Id == "LSTMGEN012");
+        }
+    }
+
+    [Fact]
+    public void LSTMGEN012_internal_failure_is_reported_not_thrown()
+    {
+        // A model the parser would never produce (Hidden = 0) makes the emitter fail inside; the failure becomes a diagnostic.
+        var model = RandomShapeTests.Model(new RecurrentConfig(CellKind.Lstm, 2, 3)) with { Hidden = 0 };
+        string? source = gen::LstmGen.Generators.LstmGenerator.TryEmit(gen::LstmGen.Generators.Planner.Plan(model), out Diagnostic? error);
+        Assert.Null(source);
+        Assert.Equal("LSTMGEN012", error!.Id);
+        Assert.Equal(DiagnosticSeverity.Error, error.Severity);
+        Assert.Contains("'X'", error.GetMessage(), StringComparison.Ordinal);
+    }
 
     [Fact]
     public void Valid_attributes_give_no_diagnostics()

@@ -195,6 +195,31 @@ public class PipelineTests
         }
     }
 
+    [Fact]
+    public void The_reserved_member_list_is_exactly_what_the_emitter_adds()
+    {
+        // Shapes that between them use every helper (projection, GRU, RNN, bias, no bias).
+        (Assembly assembly, System.Runtime.Loader.AssemblyLoadContext context) = GeneratorHarness.Build(GeneratorHarness.CellsSource(
+        [
+            new RecurrentConfig(CellKind.Lstm, 3, 5, projSize: 2), new RecurrentConfig(CellKind.Gru, 2, 3, bias: false),
+            new RecurrentConfig(CellKind.RnnRelu, 2, 3, 2, bidirectional: true),
+        ]));
+        try
+        {
+            const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance | BindingFlags.DeclaredOnly;
+            HashSet<string> emitted = assembly.GetTypes().Where(t => t.Namespace == "Drawn" && !t.IsNested)
+                .SelectMany(t => t.GetMembers(all))
+                .Where(m => m is not ConstructorInfo && !(m is MethodBase { IsSpecialName: true }) && !m.Name.Contains('<', StringComparison.Ordinal))
+                .Select(m => m.Name).ToHashSet();
+            string[] reserved = [.. gen::LstmGen.Generators.GeneratedMembers.Methods, .. gen::LstmGen.Generators.GeneratedMembers.Others];
+            Assert.Equal(reserved.Order(StringComparer.Ordinal), emitted.Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
+
     private static string GenerateSingle(string name, string attribute)
     {
         (Compilation _, GeneratorDriverRunResult result) = GeneratorHarness.Run(GeneratorHarness.Compilation(

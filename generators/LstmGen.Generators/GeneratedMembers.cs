@@ -1,0 +1,27 @@
+namespace LstmGen.Generators;
+
+/// <summary>
+/// The names of the members the emitter adds to a cell class. The parser rejects a class that is named like one of them
+/// (CS0542) or declares a non-method member under one of these names; a test keeps this list equal to the emitted members.
+/// </summary>
+internal static class GeneratedMembers
+{
+    /// <summary>Methods: a user method of the same name is allowed (an overload), anything else is not.</summary>
+    public static readonly string[] Methods =
+    {
+        "Forward", "Backward", "Step", "NewParameters", "Packed", "PackedColumn", "PackDirection", "ForwardVector",
+        "PrepareTape", "LayerOutputOffset", "RecordOffset", "ProjectInputs", "StepVector", "Cell", "BackwardVector",
+        "AccumulateOuter", "AccumulateBias", "ScatterAdd", "PropagateInputs", "DotRows", "CellBackward", "Rent", "Take",
+        "LoadState", "StoreState",
+    };
+
+    /// <summary>Constants, fields, properties and nested types.</summary>
+    public static readonly string[] Others =
+    {
+        "InputSize", "HiddenSize", "NumLayers", "NumDirections", "ProjSize", "OutputHidden", "OutputSize", "StateRows",
+        "GateCount", "IsBidirectional", "IsBatchFirst", "HasBias", "PackedLength", "RecordLength", "s_config", "_packLock",
+        "_packed", "_generic", "_tape", "_tapeSeqLen", "_tapeBatch", "_tapeIsGeneric", "OffsetWih", "OffsetWhh",
+        "OffsetBih", "OffsetBhh", "OffsetWhr", "PackedBase", "Config", "Parameters", "ForceScalarPath", "UseVectors",
+        "Generic", "PackedWeights",
+    };
+}
