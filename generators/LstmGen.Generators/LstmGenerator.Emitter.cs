@@ -102,6 +102,11 @@ internal static class Emitter
             }
 
             _w.Line($"/// <summary>{Describe()}, specialised by LstmGen.</summary>");
+            _w.Line($"/// <remarks>");
+            _w.Line($"/// Float32 kernels on a packed copy of the PyTorch-layout parameters (repacked when they change). Without");
+            _w.Line($"/// Vector256 acceleration every call delegates to the generic <see cref=\"global::LstmGen.RecurrentNetwork{{T}}\"/>.");
+            _w.Line($"/// Inference and Step may run concurrently on one instance; training calls may not.");
+            _w.Line($"/// </remarks>");
             _w.Open($"partial class {_m.ClassName} : global::LstmGen.IRecurrentNetwork<float>");
             EmitShape();
             EmitConstruction();
@@ -178,7 +183,17 @@ internal static class Emitter
             _w.Line($"private int _tapeBatch;");
             _w.Line($"private bool _tapeIsGeneric;");
             _w.Line();
-            // Per (layer, direction): where each PyTorch tensor starts (-1 = absent) and where its packed block starts.
+            var order = new List<string>();
+            for (int l = 0; l < L; l++)
+            {
+                for (int d = 0; d < D; d++)
+                {
+                    order.Add(Inv($"{order.Count} = layer {l}{(d == 1 ? " reverse" : "")}"));
+                }
+            }
+
+            _w.Line($"// Per (layer, direction), indexed ld = layer * NumDirections + direction ({string.Join(", ", order)}):");
+            _w.Line($"// where each PyTorch tensor starts in the parameter buffer (-1 = absent) and where its packed block starts.");
             Table("OffsetWih", ParameterRole.WeightIh);
             Table("OffsetWhh", ParameterRole.WeightHh);
             Table("OffsetBih", ParameterRole.BiasIh);

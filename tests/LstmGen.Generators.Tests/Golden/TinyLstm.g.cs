@@ -6,6 +6,11 @@
 namespace Golden
 {
     /// <summary>LSTM with input 3, hidden 2, 1 layer(s), specialised by LstmGen.</summary>
+    /// <remarks>
+    /// Float32 kernels on a packed copy of the PyTorch-layout parameters (repacked when they change). Without
+    /// Vector256 acceleration every call delegates to the generic <see cref="global::LstmGen.RecurrentNetwork{T}"/>.
+    /// Inference and Step may run concurrently on one instance; training calls may not.
+    /// </remarks>
     partial class TinyLstm : global::LstmGen.IRecurrentNetwork<float>
     {
         /// <summary><c>input_size</c>: features per time step.</summary>
@@ -59,6 +64,8 @@ namespace Golden
         private int _tapeBatch;
         private bool _tapeIsGeneric;
 
+        // Per (layer, direction), indexed ld = layer * NumDirections + direction (0 = layer 0):
+        // where each PyTorch tensor starts in the parameter buffer (-1 = absent) and where its packed block starts.
         private static global::System.ReadOnlySpan<int> OffsetWih => new int[] { 0 };
         private static global::System.ReadOnlySpan<int> OffsetWhh => new int[] { 24 };
         private static global::System.ReadOnlySpan<int> OffsetBih => new int[] { 40 };
