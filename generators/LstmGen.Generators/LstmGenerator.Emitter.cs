@@ -437,7 +437,7 @@ internal static class Emitter
             _w.Line($"{Span} hRun = Take(ref scratch, batch * {HOP});");
             _w.Line($"{Span} cRun = Take(ref scratch, batch * {(_p.Lstm ? HP : 0)});");
             _w.Line($"{Span} record = Take(ref scratch, RecordLength);");
-            _w.Line($"{RoSpan} layerIn = input;");
+            _w.Line($"scoped {RoSpan} layerIn = input;");
             _w.Line($"bool inBatchFirst = IsBatchFirst;");
             _w.Open($"for (int layer = 0; layer < NumLayers; layer++)");
             _w.Line($"bool top = layer == NumLayers - 1;");
@@ -561,7 +561,7 @@ internal static class Emitter
             _w.Line($"{Span} hRun = Take(ref scratch, {HOP});");
             _w.Line($"{Span} cRun = Take(ref scratch, {(_p.Lstm ? HP : 0)});");
             _w.Line($"{Span} record = Take(ref scratch, RecordLength);");
-            _w.Line($"{RoSpan} layerIn = input;");
+            _w.Line($"scoped {RoSpan} layerIn = input;");
             _w.Open($"for (int layer = 0; layer < NumLayers; layer++)");
             _w.Line($"int inSize = layer == 0 ? InputSize : OutputSize;");
             _w.Line($"ref float wBase = ref w[PackedBase[layer]];");
@@ -841,7 +841,7 @@ internal static class Emitter
             _w.Line($"{Span} dc = Take(ref scratch, batch * {(_p.Lstm ? HP : 0)});");
             _w.Line($"{Span} tmp = Take(ref scratch, {HP});");
             _w.Line($"{Span} gwr = Take(ref scratch, {(_p.Projected ? H * PP : 0)});");
-            _w.Line($"{RoSpan} dOut = gradOutput;");
+            _w.Line($"scoped {RoSpan} dOut = gradOutput;");
             _w.Line($"bool dOutBatchFirst = IsBatchFirst;");
             _w.Open($"for (int layer = NumLayers - 1; layer >= 0; layer--)");
             _w.Line($"int inSize = layer == 0 ? InputSize : OutputSize;");
@@ -1165,13 +1165,14 @@ internal static class Emitter
             _w.Close();
         }
 
-        // Scratch for one call: rented once (no per-step allocation), zeroed so padding lanes start at zero.
+        // Scratch for one call, zeroed so padding lanes start at zero: on the stack when small (a streaming step pays no
+        // pool round trip), else rented once per call. Never allocated per time step.
         private void OpenScratch(FormattableString length, string argument)
         {
             _w.Line($"long length = {length};");
-            _w.Line($"float[] rented = Rent(length, nameof({argument}));");
+            _w.Line($"float[]? rented = length <= {StackScratch} ? null : Rent(length, nameof({argument}));");
             _w.Open($"try");
-            _w.Line($"{Span} scratch = global::System.MemoryExtensions.AsSpan(rented, 0, (int)length);");
+            _w.Line($"{Span} scratch = rented is null ? stackalloc float[(int)length] : global::System.MemoryExtensions.AsSpan(rented, 0, (int)length);");
             _w.Line($"scratch.Clear();");
         }
 
@@ -1179,9 +1180,14 @@ internal static class Emitter
         {
             _w.Close();
             _w.Open($"finally");
+            _w.Open($"if (rented is not null)");
             _w.Line($"{Pool}.Return(rented);");
             _w.Close();
+            _w.Close();
         }
+
+        // Floats of scratch taken from the stack (8 KB).
+        private const int StackScratch = 2048;
 
         private static string O(int constant, string? variable) =>
             variable is null ? Inv($"{constant}") : constant == 0 ? variable : Inv($"{variable} + {constant}");

@@ -258,10 +258,10 @@ namespace Golden
 
             // Scratch: input projections, two layer buffers when not recording, running h and c, one record row.
             long length = ((long)rows * 32) + (training ? 0 : 2L * rows * OutputSize) + ((long)batch * 16) + RecordLength;
-            float[] rented = Rent(length, nameof(seqLen));
+            float[]? rented = length <= 2048 ? null : Rent(length, nameof(seqLen));
             try
             {
-                global::System.Span<float> scratch = global::System.MemoryExtensions.AsSpan(rented, 0, (int)length);
+                global::System.Span<float> scratch = rented is null ? stackalloc float[(int)length] : global::System.MemoryExtensions.AsSpan(rented, 0, (int)length);
                 scratch.Clear();
                 global::System.Span<float> xproj = Take(ref scratch, rows * 32);
                 global::System.Span<float> bufferA = Take(ref scratch, training ? 0 : rows * OutputSize);
@@ -269,7 +269,7 @@ namespace Golden
                 global::System.Span<float> hRun = Take(ref scratch, batch * 8);
                 global::System.Span<float> cRun = Take(ref scratch, batch * 8);
                 global::System.Span<float> record = Take(ref scratch, RecordLength);
-                global::System.ReadOnlySpan<float> layerIn = input;
+                scoped global::System.ReadOnlySpan<float> layerIn = input;
                 bool inBatchFirst = IsBatchFirst;
                 for (int layer = 0; layer < NumLayers; layer++)
                 {
@@ -307,7 +307,10 @@ namespace Golden
             }
             finally
             {
-                global::System.Buffers.ArrayPool<float>.Shared.Return(rented);
+                if (rented is not null)
+                {
+                    global::System.Buffers.ArrayPool<float>.Shared.Return(rented);
+                }
             }
         }
 
@@ -383,17 +386,17 @@ namespace Golden
         {
             float[] w = Packed();
             long length = ((long)batch * (32 + 2)) + 16 + RecordLength;
-            float[] rented = Rent(length, nameof(batch));
+            float[]? rented = length <= 2048 ? null : Rent(length, nameof(batch));
             try
             {
-                global::System.Span<float> scratch = global::System.MemoryExtensions.AsSpan(rented, 0, (int)length);
+                global::System.Span<float> scratch = rented is null ? stackalloc float[(int)length] : global::System.MemoryExtensions.AsSpan(rented, 0, (int)length);
                 scratch.Clear();
                 global::System.Span<float> xproj = Take(ref scratch, batch * 32);
                 global::System.Span<float> layerOut = Take(ref scratch, batch * 2);
                 global::System.Span<float> hRun = Take(ref scratch, 8);
                 global::System.Span<float> cRun = Take(ref scratch, 8);
                 global::System.Span<float> record = Take(ref scratch, RecordLength);
-                global::System.ReadOnlySpan<float> layerIn = input;
+                scoped global::System.ReadOnlySpan<float> layerIn = input;
                 for (int layer = 0; layer < NumLayers; layer++)
                 {
                     int inSize = layer == 0 ? InputSize : OutputSize;
@@ -423,7 +426,10 @@ namespace Golden
             }
             finally
             {
-                global::System.Buffers.ArrayPool<float>.Shared.Return(rented);
+                if (rented is not null)
+                {
+                    global::System.Buffers.ArrayPool<float>.Shared.Return(rented);
+                }
             }
         }
 
@@ -495,10 +501,10 @@ namespace Golden
             global::System.Span<float> grad = Parameters.Gradients;
             // Scratch: gate gradients (input side, and recurrent side for the GRU), two layer-gradient buffers, dh, dc, a row of temporaries.
             long length = ((long)rows * 32) + (2L * rows * OutputSize) + ((long)batch * 16) + 8;
-            float[] rented = Rent(length, nameof(gradOutput));
+            float[]? rented = length <= 2048 ? null : Rent(length, nameof(gradOutput));
             try
             {
-                global::System.Span<float> scratch = global::System.MemoryExtensions.AsSpan(rented, 0, (int)length);
+                global::System.Span<float> scratch = rented is null ? stackalloc float[(int)length] : global::System.MemoryExtensions.AsSpan(rented, 0, (int)length);
                 scratch.Clear();
                 global::System.Span<float> dgx = Take(ref scratch, rows * 32);
                 global::System.Span<float> dgh = dgx;
@@ -508,7 +514,7 @@ namespace Golden
                 global::System.Span<float> dc = Take(ref scratch, batch * 8);
                 global::System.Span<float> tmp = Take(ref scratch, 8);
                 global::System.Span<float> gwr = Take(ref scratch, 0);
-                global::System.ReadOnlySpan<float> dOut = gradOutput;
+                scoped global::System.ReadOnlySpan<float> dOut = gradOutput;
                 bool dOutBatchFirst = IsBatchFirst;
                 for (int layer = NumLayers - 1; layer >= 0; layer--)
                 {
@@ -565,7 +571,10 @@ namespace Golden
             }
             finally
             {
-                global::System.Buffers.ArrayPool<float>.Shared.Return(rented);
+                if (rented is not null)
+                {
+                    global::System.Buffers.ArrayPool<float>.Shared.Return(rented);
+                }
             }
         }
 
