@@ -112,7 +112,7 @@ public sealed partial class LstmGenerator
                 return Fail(Diagnostics.ContainingNotPartial, location, name, attributeName, t.Name);
             }
 
-            containing.Insert(0, new ContainingType(Keyword(t), t.Name));
+            containing.Insert(0, new ContainingType(Keyword(t), Escape(t.Name)));
         }
 
         // Named arguments with the attributes' defaults; an argument the compiler could not bind is its error, not ours.
@@ -175,8 +175,11 @@ public sealed partial class LstmGenerator
             return new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics));
         }
 
-        string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
-        var model = new CellModel(ns, new EquatableArray<ContainingType>(containing), name, attributeName, kind,
+        // Keyword-named identifiers (namespace @event, class @class) stay escaped in the emitted declarations.
+        string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n
+            ? n.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted))
+            : "";
+        var model = new CellModel(ns, new EquatableArray<ContainingType>(containing), Escape(name), attributeName, kind,
             input, hidden, layers, bidirectional, bias, batchFirst, proj);
         KernelPlan plan = Planner.Plan(model);
         if (!plan.UnrollStep)
@@ -201,6 +204,11 @@ public sealed partial class LstmGenerator
     private static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken) =>
         type.DeclaringSyntaxReferences.All(r => r.GetSyntax(cancellationToken) is TypeDeclarationSyntax t
             && t.Modifiers.Any(m => m.IsKind(SyntaxKind.PartialKeyword)));
+
+    private static string Escape(string identifier) =>
+        SyntaxFacts.GetKeywordKind(identifier) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(identifier) != SyntaxKind.None
+            ? "@" + identifier
+            : identifier;
 
     private static string Keyword(INamedTypeSymbol type) => type switch
     {

@@ -171,6 +171,20 @@ public class DiagnosticTests
         Assert.Contains("'X'", error.GetMessage(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("namespace N;\npublic partial struct S\n{\n    /// <summary>x</summary>\n    [LstmCell(Input = 2, Hidden = 3)]\n    public partial class A { }\n}")]
+    [InlineData("namespace N;\npublic partial record R\n{\n    /// <summary>x</summary>\n    [RnnCell(Input = 2, Hidden = 3)]\n    internal sealed partial class A { }\n}")]
+    [InlineData("namespace @event.@class;\n/// <summary>x</summary>\n[GruCell(Input = 2, Hidden = 3)]\npublic partial class @record { }")]
+    [InlineData("/// <summary>x</summary>\n[LstmCell(Input = 2, Hidden = 3, ProjSize = 1)]\npublic abstract partial class InGlobalNamespace { }")]
+    public void Unusual_but_valid_declarations_compile_without_warnings(string declaration)
+    {
+        (Compilation output, GeneratorDriverRunResult result) = GeneratorHarness.Run(GeneratorHarness.Compilation(
+            "#pragma warning disable CS1591\nusing LstmGen;\n" + declaration));
+        Assert.Empty(result.Diagnostics);
+        Assert.Single(result.GeneratedTrees);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning));
+    }
+
     [Fact]
     public void Valid_attributes_give_no_diagnostics()
     {

@@ -40,7 +40,7 @@ internal sealed record CellModel(
                 name.Append(t.Name).Append('.');
             }
 
-            return name.Append(ClassName).Append(".LstmGen.g.cs").ToString();
+            return name.Append(ClassName).Append(".LstmGen.g.cs").Replace("@", "").ToString();
         }
     }
 }
