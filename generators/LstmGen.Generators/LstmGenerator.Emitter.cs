@@ -751,6 +751,7 @@ internal static class Emitter
                 }
 
                 _w.Close();
+                _w.Line();
             }
 
             for (int j = 0; j < count; j++)
