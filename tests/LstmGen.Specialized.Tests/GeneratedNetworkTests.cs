@@ -18,6 +18,7 @@ public class GeneratedNetworkTests
         GeneratedVsGeneric.Check(net, seqLen: 1, batch: 1, seed: 12, withStates: false, cell);
         GeneratedVsGeneric.Check(net, seqLen: 9, batch: 2, seed: 13, withStates: true, cell);
         GeneratedVsGeneric.Check(net, seqLen: 3, batch: 4, seed: 14, withStates: true, cell);
+        GeneratedVsGeneric.Check(net, seqLen: 2, batch: 33, seed: 15, withStates: true, cell);
     }
 
     [Theory]
@@ -133,10 +134,12 @@ public class GeneratedNetworkTests
         const int seqLen = 7, batch = 3;
         float[] input = GeneratedVsGeneric.Random(rng, seqLen * batch * Tagger.InputSize);
         float[] expected = new float[seqLen * batch * Tagger.OutputSize];
-        new Tagger(shared).Forward(input, seqLen, batch, expected);
-        Parallel.For(0, 8, _ =>
+        var sharedInstance = new Tagger(shared);
+        sharedInstance.Forward(input, seqLen, batch, expected);
+        // Half the workers share one instance, half have their own over the same parameters.
+        Parallel.For(0, 8, worker =>
         {
-            var net = new Tagger(shared);
+            Tagger net = worker % 2 == 0 ? sharedInstance : new Tagger(shared);
             float[] output = new float[expected.Length];
             for (int i = 0; i < 50; i++)
             {
@@ -144,6 +147,37 @@ public class GeneratedNetworkTests
                 Assert.Equal(expected, output);
             }
         });
+    }
+
+    [Fact]
+    public async Task Repacking_while_other_threads_run_inference_is_safe()
+    {
+        // MarkModified forces a repack on the next call without changing any value, so every result must stay exact.
+        var net = new StackedLstm(seed: 6);
+        var rng = new Random(6);
+        const int seqLen = 5, batch = 2;
+        float[] input = GeneratedVsGeneric.Random(rng, seqLen * batch * StackedLstm.InputSize);
+        float[] expected = new float[seqLen * batch * StackedLstm.OutputSize];
+        net.Forward(input, seqLen, batch, expected);
+        using var stop = new CancellationTokenSource();
+        Task modifier = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                net.Parameters.MarkModified();
+            }
+        });
+        Parallel.For(0, 4, _ =>
+        {
+            float[] output = new float[expected.Length];
+            for (int i = 0; i < 200; i++)
+            {
+                net.Forward(input, seqLen, batch, output);
+                Assert.Equal(expected, output);
+            }
+        });
+        await stop.CancelAsync();
+        await modifier;
     }
 
     [Fact]
