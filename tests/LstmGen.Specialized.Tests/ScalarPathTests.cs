@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Runtime.Intrinsics;
+using LstmGen.Testing;
+
+namespace LstmGen.Specialized.Tests;
+
+/// <summary>
+/// The path a machine without AVX2 takes: this assembly is started again with DOTNET_EnableAVX2=0, where
+/// Vector256 is not accelerated, and checks the generated classes there against the generic oracle.
+/// </summary>
+public class ScalarPathTests
+{
+    internal const string Argument = "--scalar-path-check";
+
+    [Fact]
+    public async Task Generated_cells_without_AVX2_match_the_generic_path()
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("exec");
+        start.ArgumentList.Add(typeof(ScalarPathTests).Assembly.Location);
+        start.ArgumentList.Add(Argument);
+        start.Environment["DOTNET_EnableAVX2"] = "0";
+        using Process process = Process.Start(start)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        Task<string> error = process.StandardError.ReadToEndAsync(timeout.Token);
+        string output = await process.StandardOutput.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}\n{output}\n{await error}");
+        Assert.Contains("Vector256 accelerated: False", output, StringComparison.Ordinal);
+        Assert.Contains("scalar path matches the generic path", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs in the child process: every declared cell, forward (training), backward and Step.</summary>
+    internal static int Check()
+    {
+        Console.WriteLine($"Vector256 accelerated: {Vector256.IsHardwareAccelerated}");
+        if (Vector256.IsHardwareAccelerated)
+        {
+            return 2;
+        }
+
+        foreach (Func<IRecurrentNetwork<float>> create in Declared.All)
+        {
+            // Without acceleration the generated class delegates to the oracle, so the results are identical.
+            IRecurrentNetwork<float> net = create();
+            double worst = GeneratedVsGeneric.Check(net, seqLen: 4, batch: 2, seed: 21, withStates: true, net.GetType().Name);
+            if (worst != 0)
+            {
+                Console.WriteLine($"{net.GetType().Name}: differs from the generic path ({worst:E2} of the tolerance)");
+                return 1;
+            }
+        }
+
+        Console.WriteLine("scalar path matches the generic path");
+        return 0;
+    }
+}
+
+/// <summary>The assembly's entry point: only the scalar-path check uses it (xunit does not).</summary>
+public static class Program
+{
+    public static int Main(string[] args) => args.Length == 1 && args[0] == ScalarPathTests.Argument ? ScalarPathTests.Check() : 0;
+}
