@@ -982,22 +982,25 @@ internal static class Emitter
             _w.Open($"for (int t = 0; t < seqLen; t++)");
             _w.Open($"for (int b = 0; b < batch; b++)");
             _w.Line($"int row = (t * batch) + b;");
-            _w.Line($"DotRows(ref wx, inSize, ref {U}.Add(ref dg, row * {GP}), ref {U}.Add(ref dIn, (batchFirst ? (b * seqLen) + t : row) * inSize));");
+            _w.Line($"DotRows(ref wx, inSize, {GP}, ref {U}.Add(ref dg, row * {GP}), ref {U}.Add(ref dIn, (batchFirst ? (b * seqLen) + t : row) * inSize));");
             _w.Close();
             _w.Close();
             _w.Close();
             _w.Line();
-            _w.Line($"// dst[k] += W[k] · g for k < count (W rows {GP} apart), four rows at a time so four FMA chains run in parallel.");
-            _w.Open($"private static void DotRows(ref float w, int count, ref float g, ref float dst)");
+            _w.Line($"// dst[k] += W[k] · g for k < count, rows of length stride (a multiple of 8), four rows at a time so four FMA chains run in parallel.");
+            _w.Open($"private static void DotRows(ref float w, int count, int stride, ref float g, ref float dst)");
             _w.Line($"int k = 0;");
             _w.Open($"for (; k + 4 <= count; k += 4)");
-            _w.Line($"ref float w0 = ref {U}.Add(ref w, k * {GP});");
+            _w.Line($"ref float w0 = ref {U}.Add(ref w, k * stride);");
+            _w.Line($"ref float w1 = ref {U}.Add(ref w0, stride);");
+            _w.Line($"ref float w2 = ref {U}.Add(ref w1, stride);");
+            _w.Line($"ref float w3 = ref {U}.Add(ref w2, stride);");
             _w.Line($"{VF} a0 = {VF}.Zero, a1 = {VF}.Zero, a2 = {VF}.Zero, a3 = {VF}.Zero;");
-            _w.Open($"for (int v = 0; v < {GP}; v += 8)");
+            _w.Open($"for (int v = 0; v < stride; v += 8)");
             _w.Line($"{VF} d = {V}.LoadUnsafe(ref g, (nuint)v);");
             for (int j = 0; j < 4; j++)
             {
-                _w.Line($"a{j} = {Fma("d", Inv($"{V}.LoadUnsafe(ref w0, (nuint)({j * GP} + v))"), Inv($"a{j}"))};");
+                _w.Line($"a{j} = {Fma("d", Inv($"{V}.LoadUnsafe(ref w{j}, (nuint)v)"), Inv($"a{j}"))};");
             }
 
             _w.Close();
@@ -1010,9 +1013,9 @@ internal static class Emitter
             _w.Close();
             _w.Line();
             _w.Open($"for (; k < count; k++)");
-            _w.Line($"ref float wk = ref {U}.Add(ref w, k * {GP});");
+            _w.Line($"ref float wk = ref {U}.Add(ref w, k * stride);");
             _w.Line($"{VF} acc = {VF}.Zero;");
-            _w.Open($"for (int v = 0; v < {GP}; v += 8)");
+            _w.Open($"for (int v = 0; v < stride; v += 8)");
             _w.Line($"acc = {Fma(Inv($"{V}.LoadUnsafe(ref g, (nuint)v)"), Inv($"{V}.LoadUnsafe(ref wk, (nuint)v)"), "acc")};");
             _w.Close();
             _w.Line();
@@ -1036,19 +1039,21 @@ internal static class Emitter
             {
                 _w.Line($"ref float hfull = ref {U}.Add(ref rec, {RHFull});");
                 _w.Line($"ref float wr = ref {U}.Add(ref wh, {(HO + 1) * GP});");
-                _w.Line($"// Through h = W_hr h_full: dW_hr += dh h_fullᵀ (kept transposed, like the packed W_hr) and tmp = W_hrᵀ dh.");
+                _w.Line($"// Through h = W_hr h_full: dW_hr += dh h_fullᵀ (kept transposed, like the packed W_hr).");
                 _w.Open($"for (int j = 0; j < {H}; j++)");
                 _w.Line($"{VF} hj = {V}.Create({U}.Add(ref hfull, j));");
-                _w.Line($"{VF} acc = {VF}.Zero;");
                 _w.Open($"for (int p = 0; p < {PP}; p += 8)");
-                _w.Line($"{VF} d = {V}.LoadUnsafe(ref dh, (nuint)p);");
                 _w.Line($"nuint at = (nuint)((j * {PP}) + p);");
-                _w.Line($"{V}.StoreUnsafe({Fma("hj", "d", Inv($"{V}.LoadUnsafe(ref gwr, at)"))}, ref gwr, at);");
-                _w.Line($"acc = {Fma("d", Inv($"{V}.LoadUnsafe(ref wr, at)"), "acc")};");
+                _w.Line($"{V}.StoreUnsafe({Fma("hj", Inv($"{V}.LoadUnsafe(ref dh, (nuint)p)"), Inv($"{V}.LoadUnsafe(ref gwr, at)"))}, ref gwr, at);");
+                _w.Close();
                 _w.Close();
                 _w.Line();
-                _w.Line($"{U}.Add(ref tmp, j) = {V}.Sum(acc);");
+                _w.Line($"// tmp = W_hrᵀ dh: row j of the packed W_hr is column j of W_hr.");
+                _w.Open($"for (int v = 0; v < {HP}; v += 8)");
+                _w.Line($"{V}.StoreUnsafe({VF}.Zero, ref tmp, (nuint)v);");
                 _w.Close();
+                _w.Line();
+                _w.Line($"DotRows(ref wr, {H}, {PP}, ref dh, ref tmp);");
                 _w.Line();
             }
 
@@ -1126,7 +1131,7 @@ internal static class Emitter
                 _w.Line();
             }
 
-            _w.Line($"DotRows(ref wh, {HO}, ref {(_p.Gru ? "dgh" : "dgx")}, ref dh);");
+            _w.Line($"DotRows(ref wh, {HO}, {GP}, ref {(_p.Gru ? "dgh" : "dgx")}, ref dh);");
             _w.Close();
             _w.Line();
         }

@@ -650,26 +650,29 @@ namespace Golden
                 for (int b = 0; b < batch; b++)
                 {
                     int row = (t * batch) + b;
-                    DotRows(ref wx, inSize, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dg, row * 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dIn, (batchFirst ? (b * seqLen) + t : row) * inSize));
+                    DotRows(ref wx, inSize, 24, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dg, row * 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dIn, (batchFirst ? (b * seqLen) + t : row) * inSize));
                 }
             }
         }
 
-        // dst[k] += W[k] · g for k < count (W rows 24 apart), four rows at a time so four FMA chains run in parallel.
-        private static void DotRows(ref float w, int count, ref float g, ref float dst)
+        // dst[k] += W[k] · g for k < count, rows of length stride (a multiple of 8), four rows at a time so four FMA chains run in parallel.
+        private static void DotRows(ref float w, int count, int stride, ref float g, ref float dst)
         {
             int k = 0;
             for (; k + 4 <= count; k += 4)
             {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, k * 24);
+                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, k * stride);
+                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, stride);
+                ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, stride);
+                ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, stride);
                 global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, a1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, a2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, a3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                for (int v = 0; v < 24; v += 8)
+                for (int v = 0; v < stride; v += 8)
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g, (nuint)v);
-                    a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(0 + v)), a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(24 + v)), a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(48 + v)), a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)(72 + v)), a3);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)v), a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)v), a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)v), a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)v), a3);
                 }
 
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref dst, k + 0) += global::System.Runtime.Intrinsics.Vector256.Sum(a0);
@@ -680,9 +683,9 @@ namespace Golden
 
             for (; k < count; k++)
             {
-                ref float wk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, k * 24);
+                ref float wk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, k * stride);
                 global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                for (int v = 0; v < 24; v += 8)
+                for (int v = 0; v < stride; v += 8)
                 {
                     acc = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g, (nuint)v), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, (nuint)v), acc);
                 }
@@ -728,7 +731,7 @@ namespace Golden
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tmp, (nuint)v), ref dh, (nuint)v);
             }
 
-            DotRows(ref wh, 5, ref dgh, ref dh);
+            DotRows(ref wh, 5, 24, ref dgh, ref dh);
         }
 
         private static float[] Rent(long length, string argument)
