@@ -25,6 +25,12 @@ public static class DemoRuns
     private static SequenceModel Model(string name, CellKind kind, int input, int outputs, DemoOptions o)
     {
         IRecurrentNetwork<float> net = Cells.Create(kind, input, o.Hidden, o.Seed);
+        if (kind == CellKind.Lstm && !double.IsNaN(o.ForgetBias))
+        {
+            // A positive forget bias keeps the cell state flowing early in training.
+            LstmGen.Training.ParameterInit.SetForgetGateBias(net.Parameters, o.ForgetBias);
+        }
+
         return new SequenceModel($"{name}, {Cells.Describe(net)}", net, outputs, o.LearningRate, o.Seed);
     }
 
