@@ -13,6 +13,7 @@ public sealed class DemoOptions
     public int Hidden { get; private set; } = 32;
     public ulong Seed { get; private set; } = 1;
     public double LearningRate { get; private set; } = 0.01;
+    public double ForgetBias { get; private set; } = 1.0;
     public string OutDir { get; private set; } = "demo-output";
     public bool Help { get; private set; }
 
@@ -28,6 +29,7 @@ public sealed class DemoOptions
           --batch N        sequences per minibatch (default 32)
           --hidden N       hidden units (default 32; other sizes than the generated ones use the generic path)
           --lr X           Adam learning rate (default 0.01)
+          --forget-bias X  initial LSTM forget-gate bias (default 1; PyTorch's default init is --forget-bias none)
           --seed N         seed of data and initialisation (default 1)
           --out DIR        where the loss plot (SVG) and the trained LSTM's parameters go (default demo-output)
           --help           this text
@@ -65,6 +67,11 @@ public sealed class DemoOptions
                 case "--hidden": o.Hidden = Int(); break;
                 case "--seed": o.Seed = ulong.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out ulong s) ? s : throw new ArgumentException("--seed needs a whole number."); break;
                 case "--lr": o.LearningRate = double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out double lr) && lr > 0 ? lr : throw new ArgumentException("--lr needs a positive number."); break;
+                case "--forget-bias":
+                    string fb = Value();
+                    o.ForgetBias = fb == "none" ? double.NaN
+                        : double.TryParse(fb, NumberStyles.Float, CultureInfo.InvariantCulture, out double b) && double.IsFinite(b) ? b : throw new ArgumentException("--forget-bias needs a number or 'none'.");
+                    break;
                 case "--out": o.OutDir = Value(); break;
                 case "--help" or "-h": o.Help = true; break;
                 default: throw new ArgumentException($"Unknown option '{name}'. Try --help.");

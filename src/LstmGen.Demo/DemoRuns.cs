@@ -15,13 +15,24 @@ public static class DemoRuns
     /// <summary>A vanilla RNN, a GRU and an LSTM with the same hidden size, each with a linear head.</summary>
     public static IEnumerable<SequenceModel> AddingModels(DemoOptions o)
     {
-        yield return new SequenceModel("RNN (tanh)", Cells.Create(CellKind.RnnTanh, 2, o.Hidden, o.Seed), 1, o.LearningRate, o.Seed);
-        yield return new SequenceModel("GRU", Cells.Create(CellKind.Gru, 2, o.Hidden, o.Seed), 1, o.LearningRate, o.Seed);
-        yield return new SequenceModel("LSTM", Cells.Create(CellKind.Lstm, 2, o.Hidden, o.Seed), 1, o.LearningRate, o.Seed);
+        yield return Model("RNN (tanh)", CellKind.RnnTanh, 2, 1, o);
+        yield return Model("GRU", CellKind.Gru, 2, 1, o);
+        yield return Model("LSTM", CellKind.Lstm, 2, 1, o);
     }
 
-    public static SequenceModel ReberModel(DemoOptions o) =>
-        new("LSTM", Cells.Create(CellKind.Lstm, Tasks.EmbeddedReber.Classes, o.Hidden, o.Seed), Tasks.EmbeddedReber.Classes, o.LearningRate, o.Seed);
+    public static SequenceModel ReberModel(DemoOptions o) => Model("LSTM", CellKind.Lstm, Tasks.EmbeddedReber.Classes, Tasks.EmbeddedReber.Classes, o);
+
+    private static SequenceModel Model(string name, CellKind kind, int input, int outputs, DemoOptions o)
+    {
+        IRecurrentNetwork<float> net = Cells.Create(kind, input, o.Hidden, o.Seed);
+        if (kind == CellKind.Lstm && !double.IsNaN(o.ForgetBias))
+        {
+            // A positive forget bias keeps the cell state flowing early in training.
+            LstmGen.Training.ParameterInit.SetForgetGateBias(net.Parameters, o.ForgetBias);
+        }
+
+        return new SequenceModel($"{name}, {Cells.Describe(net)}", net, outputs, o.LearningRate, o.Seed);
+    }
 
     /// <summary>Saves the last trained LSTM's parameters; returns the path, or null when none was trained.</summary>
     public static string? SaveLstm(IReadOnlyList<SequenceModel> models, string outDir)
@@ -33,15 +44,40 @@ public static class DemoRuns
         }
 
         // PyTorch state_dict names, so torch.nn.LSTM.load_state_dict reads it back (head under "head.").
-        string path = Path.Combine(outDir, $"{lstm.Name.ToLowerInvariant()}-{(lstm.Net.Config.InputSize == 2 ? "adding" : "reber")}.safetensors");
+        string path = Path.Combine(outDir, $"lstm-{(lstm.Net.Config.InputSize == 2 ? "adding" : "reber")}.safetensors");
         lstm.Net.Parameters.SaveSafetensors(path, metadata: new Dictionary<string, string> { ["config"] = lstm.Net.Config.ToString() });
         return path;
     }
 }
 
-/// <summary>Creates cells: the generic network, until generated ones are declared for these shapes.</summary>
+// The demo's cells, specialised by the generator for the default hidden size.
+[RnnCell(Input = 2, Hidden = 32)]
+public partial class AddingRnn { }
+
+[GruCell(Input = 2, Hidden = 32)]
+public partial class AddingGru { }
+
+[LstmCell(Input = 2, Hidden = 32)]
+public partial class AddingLstm { }
+
+[LstmCell(Input = 7, Hidden = 32)]
+public partial class ReberLstm { }
+
+/// <summary>
+/// Creates cells: the generated class when one is declared for the shape, else the generic network. Both are
+/// <see cref="IRecurrentNetwork{T}"/>, so the training code does not care which it gets.
+/// </summary>
 public static class Cells
 {
-    public static IRecurrentNetwork<float> Create(CellKind kind, int input, int hidden, ulong seed) =>
-        new RecurrentNetwork<float>(new RecurrentConfig(kind, input, hidden), seed);
+    public static IRecurrentNetwork<float> Create(CellKind kind, int input, int hidden, ulong seed) => (kind, input, hidden) switch
+    {
+        (CellKind.RnnTanh, 2, AddingRnn.HiddenSize) => new AddingRnn(seed),
+        (CellKind.Gru, 2, AddingGru.HiddenSize) => new AddingGru(seed),
+        (CellKind.Lstm, 2, AddingLstm.HiddenSize) => new AddingLstm(seed),
+        (CellKind.Lstm, ReberLstm.InputSize, ReberLstm.HiddenSize) => new ReberLstm(seed),
+        _ => new RecurrentNetwork<float>(new RecurrentConfig(kind, input, hidden), seed),
+    };
+
+    /// <summary>"generated" or "generic", for the results table.</summary>
+    public static string Describe(IRecurrentNetwork<float> net) => net is RecurrentNetwork<float> ? "generic" : "generated";
 }

@@ -26,6 +26,8 @@ if (options.Task == "check")
     return GradientCheckDemo.Run();
 }
 
+// Redirected output defaults to 80 columns; the results table reads better a little wider.
+AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 110);
 var results = new List<TrainingResult>();
 var models = new List<SequenceModel>();
 AnsiConsole.MarkupLine($"[bold]LstmGen demo[/]: seed {options.Seed}, {options.Epochs} epochs x {options.BatchesPerEpoch} batches of {options.Batch}");

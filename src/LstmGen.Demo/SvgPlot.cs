@@ -10,7 +10,7 @@ public static class SvgPlot
 
     public static string Render(string title, IReadOnlyList<(string Name, IReadOnlyList<double> Values)> series)
     {
-        const int width = 720, height = 420, left = 70, right = 170, top = 40, bottom = 50;
+        const int width = 880, height = 420, left = 70, right = 250, top = 40, bottom = 50;
         double plotW = width - left - right, plotH = height - top - bottom;
         var finite = series.SelectMany(s => s.Values).Where(v => v > 0 && double.IsFinite(v)).ToList();
         double lo = finite.Count > 0 ? Math.Log10(finite.Min()) : -3;

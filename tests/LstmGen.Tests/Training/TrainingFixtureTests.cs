@@ -240,3 +240,35 @@ public class TrainingFixtureTests
         }
     }
 }
+
+/// <summary>The forget-gate bias option.</summary>
+public class ForgetGateBiasTests
+{
+    [Fact]
+    public void Sets_only_the_forget_rows_of_every_bias_so_they_sum_to_the_value()
+    {
+        var config = new RecurrentConfig(CellKind.Lstm, 3, 4, numLayers: 2, bidirectional: true);
+        var net = new RecurrentNetwork<float>(config, seed: 9);
+        float[] before = net.Parameters.ReadOnlyValues.ToArray();
+        ParameterInit.SetForgetGateBias(net.Parameters, 1.0);
+        float[] after = net.Parameters.ReadOnlyValues.ToArray();
+        int changed = 0;
+        foreach (ParameterInfo p in net.Parameters.Layout.Parameters)
+        {
+            for (int i = 0; i < p.Length; i++)
+            {
+                bool forgetBias = p.IsVector && i >= config.HiddenSize && i < 2 * config.HiddenSize;
+                float expected = !forgetBias ? before[p.Offset + i] : p.Role == ParameterRole.BiasIh ? 1f : 0f;
+                Assert.Equal(expected, after[p.Offset + i]);
+                changed += forgetBias ? 1 : 0;
+            }
+        }
+
+        Assert.Equal(2 * 2 * 2 * config.HiddenSize, changed); // layers * directions * (ih, hh) * hidden
+    }
+
+    [Fact]
+    public void Rejects_a_gru() =>
+        Assert.Equal("parameters", Assert.Throws<ArgumentException>(() =>
+            ParameterInit.SetForgetGateBias(new RecurrentNetwork<float>(new RecurrentConfig(CellKind.Gru, 2, 3)).Parameters, 1.0)).ParamName);
+}
