@@ -41,6 +41,10 @@ internal static class Diagnostics
     public static readonly DiagnosticDescriptor UnknownValue = Error("LSTMGEN011", "Unknown enum value",
         "[{0}] on '{1}': {2}");
 
+    public static readonly DiagnosticDescriptor Delegated = new("LSTMGEN013", "Shape too large to specialise",
+        "[{0}] on '{1}': the packed weights would need {2} floats, more than the kernels index; the class delegates to the generic implementation",
+        Category, DiagnosticSeverity.Info, isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor InternalError = Error("LSTMGEN012", "Generator failure",
         "The LstmGen generator failed on '{0}': {1}; please report this with the attribute that caused it");
 
@@ -58,6 +62,7 @@ internal static class Diagnostics
         "LSTMGEN009" => ContainingNotPartial,
         "LSTMGEN010" => Unsupported,
         "LSTMGEN011" => UnknownValue,
+        "LSTMGEN013" => Delegated,
         _ => InternalError,
     };
 

@@ -12,7 +12,7 @@ internal static class GeneratedMembers
         "Forward", "Backward", "Step", "NewParameters", "Packed", "PackedColumn", "PackDirection", "ForwardVector",
         "PrepareTape", "LayerOutputOffset", "RecordOffset", "ProjectInputs", "StepVector", "Cell", "BackwardVector",
         "AccumulateOuter", "AccumulateBias", "ScatterAdd", "PropagateInputs", "DotRows", "CellBackward", "Rent", "Take",
-        "LoadState", "StoreState",
+        "LoadState", "StoreState", "PackedBase", "Offset",
     };
 
     /// <summary>Constants, fields, properties and nested types.</summary>
@@ -20,8 +20,7 @@ internal static class GeneratedMembers
     {
         "InputSize", "HiddenSize", "NumLayers", "NumDirections", "ProjSize", "OutputHidden", "OutputSize", "StateRows",
         "GateCount", "IsBidirectional", "IsBatchFirst", "HasBias", "PackedLength", "RecordLength", "s_config", "_packLock",
-        "_packed", "_generic", "_tape", "_tapeSeqLen", "_tapeBatch", "_tapeIsGeneric", "OffsetWih", "OffsetWhh",
-        "OffsetBih", "OffsetBhh", "OffsetWhr", "PackedBase", "Config", "Parameters", "ForceScalarPath", "UseVectors",
+        "_packed", "_generic", "_tape", "_tapeSeqLen", "_tapeBatch", "_tapeIsGeneric", "Config", "Parameters", "ForceScalarPath", "UseVectors",
         "Generic", "PackedWeights",
     };
 }

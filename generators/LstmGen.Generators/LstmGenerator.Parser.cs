@@ -182,7 +182,11 @@ public sealed partial class LstmGenerator
         var model = new CellModel(ns, new EquatableArray<ContainingType>(containing), Escape(name), attributeName, kind,
             input, hidden, layers, bidirectional, bias, batchFirst, proj);
         KernelPlan plan = Planner.Plan(model);
-        if (!plan.UnrollStep)
+        if (plan.Delegates)
+        {
+            diagnostics.Add(Info(Diagnostics.Delegated, location, attributeName, name, Invariant($"{plan.PackedLength}")));
+        }
+        else if (!plan.UnrollStep)
         {
             diagnostics.Add(Info(Diagnostics.Looped, location, attributeName, name, Invariant($"{plan.EstimatedStepIl}"),
                 Invariant($"{Planner.MaxUnrolledStepIl}")));

@@ -6,6 +6,18 @@ namespace LstmGen.Generators;
 /// <summary>The kernel shape the emitter produces for one cell: the derived constants and the unroll decision.</summary>
 internal sealed record KernelPlan(CellModel Model, bool UnrollStep, int EstimatedStepIl)
 {
+    /// <summary>Floats of one direction's packed block in layer 0: input and recurrent weights, bias, b_hn, W_hrᵀ.</summary>
+    public long Section0 => Section(Model.Input);
+    /// <summary>The same above layer 0, whose input is the layer below's output.</summary>
+    public long SectionN => Section(OutputSize);
+    /// <summary>Floats of the whole packed copy.</summary>
+    public long PackedLength => (Directions * Section0) + ((Model.Layers - 1L) * Directions * SectionN);
+    /// <summary>
+    /// True when the padded, packed copy would not fit the kernels' int indexing (tiny hidden sizes pad 8-fold, so a valid
+    /// shape with very many layers can get there): the class then delegates to the generic implementation.
+    /// </summary>
+    public bool Delegates => PackedLength > Planner.MaxPackedLength;
+
     /// <summary>Gates stacked per unit: 4, 3 or 1.</summary>
     public int Gates => RecurrentConfig.GatesOf(Model.Kind);
     /// <summary>Hidden units padded to whole 8-lane vectors.</summary>
@@ -30,6 +42,9 @@ internal sealed record KernelPlan(CellModel Model, bool UnrollStep, int Estimate
     public int TileBlocks => Math.Max(1, 8 / Gates);
     /// <summary>True for an LSTM with projection.</summary>
     public bool Projected => Model.ProjSize > 0;
+
+    private long Section(int input) => ((input + (long)OutputHidden + 1) * GateColumns) + (Gru ? HiddenPadded : 0)
+        + (Projected ? (long)Model.Hidden * Planner.Pad(Model.ProjSize) : 0);
 }
 
 /// <summary>
@@ -41,6 +56,9 @@ internal sealed record KernelPlan(CellModel Model, bool UnrollStep, int Estimate
 /// </summary>
 internal static class Planner
 {
+    /// <summary>Largest packed copy the kernels handle (as many floats as the largest parameter buffer).</summary>
+    public const long MaxPackedLength = 1L << 30;
+
     /// <summary>Largest estimated IL of an unrolled step method.</summary>
     public const int MaxUnrolledStepIl = 32 * 1024;
 

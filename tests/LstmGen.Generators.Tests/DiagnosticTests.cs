@@ -106,6 +106,18 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void LSTMGEN013_info_when_the_packed_copy_is_too_large_delegates_to_generic()
+    {
+        // Hidden 1 pads 8-fold: 12 million layers are a valid 192M-parameter network but over 2^30 packed floats.
+        Diagnostic d = Single("using LstmGen;\n/// <summary>x</summary>\n[LstmCell(Input = 1, Hidden = 1, Layers = 12000000)]\npublic partial class A { }",
+            "LSTMGEN013", DiagnosticSeverity.Info, generatesCode: true);
+        Assert.Contains("delegates to the generic implementation", d.GetMessage(), StringComparison.Ordinal);
+        (Compilation output, _) = GeneratorHarness.Run(GeneratorHarness.Compilation(
+            "using LstmGen;\n/// <summary>x</summary>\n[LstmCell(Input = 1, Hidden = 1, Layers = 12000000)]\npublic partial class A { }"));
+        Assert.Empty(output.GetDiagnostics().Where(x => x.Severity >= DiagnosticSeverity.Warning));
+    }
+
+    [Fact]
     public void LSTMGEN009_containing_type_not_partial() =>
         Single("using LstmGen;\npublic class O\n{\n    [LstmCell(Input = 2, Hidden = 3)]\n    public partial class A { }\n}",
             "LSTMGEN009", DiagnosticSeverity.Error);
@@ -201,7 +213,7 @@ public class DiagnosticTests
         var descriptors = typeof(gen::LstmGen.Generators.LstmGenerator).Assembly.GetType("LstmGen.Generators.Diagnostics")!
             .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
             .Select(f => (DiagnosticDescriptor)f.GetValue(null)!).ToList();
-        Assert.Equal(12, descriptors.Select(d => d.Id).Distinct().Count());
+        Assert.Equal(13, descriptors.Select(d => d.Id).Distinct().Count());
         Assert.All(descriptors, d => Assert.StartsWith("LSTMGEN0", d.Id, StringComparison.Ordinal));
     }
 }

@@ -56,22 +56,20 @@ namespace Golden
         private const int RecordLength = 40;
 
         private static readonly global::LstmGen.RecurrentConfig s_config = new(global::LstmGen.CellKind.Gru, 2, 5, 1, false, false, false, 0);
+        private global::LstmGen.RecurrentNetwork<float>? _generic;
+
         private readonly object _packLock = new object();
         private PackedWeights? _packed;
-        private global::LstmGen.RecurrentNetwork<float>? _generic;
         private float[] _tape = global::System.Array.Empty<float>();
         private int _tapeSeqLen;
         private int _tapeBatch;
         private bool _tapeIsGeneric;
 
-        // Per (layer, direction), indexed ld = layer * NumDirections + direction (0 = layer 0):
-        // where each PyTorch tensor starts in the parameter buffer (-1 = absent) and where its packed block starts.
-        private static global::System.ReadOnlySpan<int> OffsetWih => new int[] { 0 };
-        private static global::System.ReadOnlySpan<int> OffsetWhh => new int[] { 30 };
-        private static global::System.ReadOnlySpan<int> OffsetBih => new int[] { -1 };
-        private static global::System.ReadOnlySpan<int> OffsetBhh => new int[] { -1 };
-        private static global::System.ReadOnlySpan<int> OffsetWhr => new int[] { -1 };
-        private static global::System.ReadOnlySpan<int> PackedBase => new int[] { 0 };
+        // Packed blocks per (layer, direction) ld = layer * NumDirections + direction: 200 floats for layer 0, 272 above.
+        private static int PackedBase(int ld) => ld < NumDirections ? ld * 200 : (NumDirections * 200) + ((ld - NumDirections) * 272);
+
+        // Where a tensor of (layer, direction) ld starts in the PyTorch-order buffer, from the shared layout; -1 when absent.
+        private int Offset(int ld, global::LstmGen.ParameterRole role) => Parameters.Layout.Find(ld / NumDirections, ld % NumDirections, role)?.Offset ?? -1;
 
         /// <summary>Creates the network with PyTorch's initialisation, U(-1/sqrt(hidden), 1/sqrt(hidden)), from <paramref name="seed"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen.Generators", "1.0.0")]
@@ -210,7 +208,7 @@ namespace Golden
                     for (int ld = 0; ld < StateRows; ld++)
                     {
                         int inSize = ld < NumDirections ? InputSize : OutputSize;
-                        PackDirection(values, global::System.MemoryExtensions.AsSpan(weights, PackedBase[ld]), inSize, OffsetWih[ld], OffsetWhh[ld], OffsetBih[ld], OffsetBhh[ld], OffsetWhr[ld]);
+                        PackDirection(values, global::System.MemoryExtensions.AsSpan(weights, PackedBase(ld)), inSize, Offset(ld, global::LstmGen.ParameterRole.WeightIh), Offset(ld, global::LstmGen.ParameterRole.WeightHh), Offset(ld, global::LstmGen.ParameterRole.BiasIh), Offset(ld, global::LstmGen.ParameterRole.BiasHh), Offset(ld, global::LstmGen.ParameterRole.WeightHr));
                     }
 
                     current = new PackedWeights(weights, version);
@@ -289,7 +287,7 @@ namespace Golden
                     for (int dir = 0; dir < NumDirections; dir++)
                     {
                         int ld = (layer * NumDirections) + dir;
-                        ref float wBase = ref w[PackedBase[ld]];
+                        ref float wBase = ref w[PackedBase(ld)];
                         ProjectInputs(ref wBase, inSize, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerIn), inBatchFirst, seqLen, batch, ref xproj[0]);
                         ref float wh = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wBase, inSize * 24);
                         LoadState(h0, hRun, ld, batch, 5, 8);
@@ -367,20 +365,22 @@ namespace Golden
                     ref float dst = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xproj, row * 24);
                     // Packed columns 0..23.
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, 0);
-                        global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, 8);
-                        global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, 16);
+                        const int c0 = 0;
+                        global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(c0));
+                        global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(c0 + 8));
+                        global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(c0 + 16));
                         for (int k = 0; k < inSize; k++)
                         {
                             global::System.Runtime.Intrinsics.Vector256<float> xk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xr, k));
-                            ref float wk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (k * 24) + 0);
+                            ref float wk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (k * 24) + c0);
                             a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(xk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, 0), a0);
                             a1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(xk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, 8), a1);
                             a2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(xk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, 16), a2);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref dst, 0);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref dst, 8);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref dst, 16);
+
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref dst, (nuint)(c0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref dst, (nuint)(c0 + 8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref dst, (nuint)(c0 + 16));
                     }
                 }
             }
@@ -404,7 +404,7 @@ namespace Golden
                 for (int layer = 0; layer < NumLayers; layer++)
                 {
                     int inSize = layer == 0 ? InputSize : OutputSize;
-                    ref float wBase = ref w[PackedBase[layer]];
+                    ref float wBase = ref w[PackedBase(layer)];
                     // The whole layer input is projected before layerOut (which may be layerIn) is overwritten.
                     ProjectInputs(ref wBase, inSize, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerIn), false, 1, batch, ref xproj[0]);
                     ref float wh = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wBase, inSize * 24);
@@ -526,7 +526,7 @@ namespace Golden
                     for (int dir = 0; dir < NumDirections; dir++)
                     {
                         int ld = (layer * NumDirections) + dir;
-                        ref float wBase = ref w[PackedBase[ld]];
+                        ref float wBase = ref w[PackedBase(ld)];
                         ref float wh = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wBase, inSize * 24);
                         LoadState(gradHN, dh, ld, batch, 5, 8);
                         // BPTT: the steps in the reverse of the order the forward pass took them.
@@ -553,8 +553,8 @@ namespace Golden
                         StoreState(gradH0, dh, ld, batch, 5, 8);
 
                         // Parameter gradients as products over all rows at once, scattered into PyTorch layout.
-                        AccumulateOuter(ref layerIn, inSize, inSize, ref dgx[0], rows, grad, OffsetWih[ld]);
-                        AccumulateOuter(ref _tape[RecordOffset(rows, ld, 0)], RecordLength, 5, ref dgh[0], rows, grad, OffsetWhh[ld]);
+                        AccumulateOuter(ref layerIn, inSize, inSize, ref dgx[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.WeightIh));
+                        AccumulateOuter(ref _tape[RecordOffset(rows, ld, 0)], RecordLength, 5, ref dgh[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.WeightHh));
                         if (!dIn.IsEmpty)
                         {
                             PropagateInputs(ref wBase, inSize, ref dgx[0], seqLen, batch, dInBatchFirst, ref dIn[0]);
