@@ -582,21 +582,31 @@ internal static class Emitter
             _w.Line($"ref float wh = ref {U}.Add(ref wBase, inSize * {GP});");
             _w.Open($"for (int b = 0; b < batch; b++)");
             _w.Line($"{Span} hState = h.Slice(((layer * batch) + b) * {HO}, {HO});");
-            _w.Line($"hState.CopyTo(hRun);");
-            if (_p.Lstm)
+            if (HO == HOP && (!_p.Lstm || H == HP))
             {
-                _w.Line($"{Span} cState = c.Slice(((layer * batch) + b) * {H}, {H});");
-                _w.Line($"cState.CopyTo(cRun);");
+                // Sizes are whole vectors: the cell updates the caller's state rows in place, no padded copies.
+                _w.Line($"Cell(ref wh, ref xproj[b * {GP}], ref hState[0]{(_p.Lstm ? Inv($", ref c[((layer * batch) + b) * {H}]") : "")}, ref record[0]);");
+                _w.Line($"hState.CopyTo(layerOut.Slice(b * {HO}, {HO}));");
+            }
+            else
+            {
+                _w.Line($"hState.CopyTo(hRun);");
+                if (_p.Lstm)
+                {
+                    _w.Line($"{Span} cState = c.Slice(((layer * batch) + b) * {H}, {H});");
+                    _w.Line($"cState.CopyTo(cRun);");
+                }
+
+                _w.Line($"Cell(ref wh, ref xproj[b * {GP}], ref hRun[0]{(_p.Lstm ? ", ref cRun[0]" : "")}, ref record[0]);");
+                _w.Line($"hRun.Slice(0, {HO}).CopyTo(hState);");
+                if (_p.Lstm)
+                {
+                    _w.Line($"cRun.Slice(0, {H}).CopyTo(cState);");
+                }
+
+                _w.Line($"hRun.Slice(0, {HO}).CopyTo(layerOut.Slice(b * {HO}, {HO}));");
             }
 
-            _w.Line($"Cell(ref wh, ref xproj[b * {GP}], ref hRun[0]{(_p.Lstm ? ", ref cRun[0]" : "")}, ref record[0]);");
-            _w.Line($"hRun.Slice(0, {HO}).CopyTo(hState);");
-            if (_p.Lstm)
-            {
-                _w.Line($"cRun.Slice(0, {H}).CopyTo(cState);");
-            }
-
-            _w.Line($"hRun.Slice(0, {HO}).CopyTo(layerOut.Slice(b * {HO}, {HO}));");
             _w.Close();
             _w.Line();
             _w.Line($"layerIn = layerOut;");

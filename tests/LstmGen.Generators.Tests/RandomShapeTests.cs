@@ -95,6 +95,12 @@ public class RandomShapeTests(ITestOutputHelper log)
                 CheckMethodSizes(type, configs[i]);
                 worst = Math.Max(worst, GeneratedVsGeneric.Check(net, seqLen: rng.Next(1, 7), batch: rng.Next(1, 4), seed: (ulong)(i + 1),
                     withStates: rng.Next(2) == 0, $"Cell{(batchIndex * PerCompilation) + i}"));
+                if (!configs[i].Bidirectional)
+                {
+                    // Streaming too, for the unidirectional ones.
+                    worst = Math.Max(worst, GeneratedVsGeneric.CheckStep(net, steps: 3, batch: rng.Next(1, 4), seed: (ulong)(i + 100),
+                        $"Cell{(batchIndex * PerCompilation) + i}"));
+                }
             }
 
             log.WriteLine($"largest error: {worst:P1} of the tolerance");

@@ -59,6 +59,7 @@ public class GeneratedNetworkTests
     [InlineData(nameof(SmallGru))]
     [InlineData(nameof(ReluRnn))]
     [InlineData(nameof(WideLstm))]
+    [InlineData(nameof(AudioLstm))]
     public void Step_streaming_equals_Forward(string cell)
     {
         // Step runs the same projection and cell kernels one time step at a time, so the results are bit-identical.
