@@ -922,9 +922,10 @@ internal static class Emitter
 
             if (_p.Projected)
             {
+                _w.Line($"int whr = Offset(ld, global::LstmGen.ParameterRole.WeightHr);");
                 _w.Open($"for (int p = 0; p < {_m.ProjSize}; p++)");
                 _w.Open($"for (int j = 0; j < {H}; j++)");
-                _w.Line($"grad[Offset(ld, global::LstmGen.ParameterRole.WeightHr) + (p * {H}) + j] += gwr[(j * {PP}) + p];");
+                _w.Line($"grad[whr + (p * {H}) + j] += gwr[(j * {PP}) + p];");
                 _w.Close();
                 _w.Close();
             }
@@ -1231,8 +1232,6 @@ internal static class Emitter
         private static string Fma(string a, string b, string c) => Inv($"{V}.FusedMultiplyAdd({a}, {b}, {c})");
 
         private static string Bool(bool value) => value ? "true" : "false";
-
-        private static string Join(IEnumerable<int> values) => string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
 
         private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
     }
