@@ -25,6 +25,7 @@ internal static class Emitter
     private const string RoSpan = "global::System.ReadOnlySpan<float>";
     private const string Pool = "global::System.Buffers.ArrayPool<float>.Shared";
     private const string Generated = "[global::System.CodeDom.Compiler.GeneratedCode(\"LstmGen.Generators\", \"1.0.0\")]";
+    private const string Gemm = "global::LstmGen.Kernels.Gemm";
     private const string Hot = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
 
     public static string Emit(KernelPlan plan) => new Context(plan).Emit();
@@ -69,6 +70,16 @@ internal static class Emitter
             RHhN = RHFull + (plan.Projected ? HP : 0);
             RS = RHhN + (plan.Gru ? HP : 0);
         }
+
+        // Packed gate columns per panel of a weight-gradient product: a panel of the widest input stays within L2.
+        private int PanelColumns => Math.Min(GP, 64);
+
+        // The panel also holds the bias-gradient sums (GP floats).
+        private long PanelLength => Math.Max((long)Math.Max(I, OS) * PanelColumns, GP);
+
+        // Looped shapes compute a time step's recurrent products for all batch rows as one matrix product, so each loaded
+        // weight vector serves 4 rows; unrolled shapes are small enough that the per-row unrolled product is faster.
+        private bool BatchedProducts => !_p.UnrollStep;
 
         private string[] GateNames => _m.Kind switch
         {
@@ -117,7 +128,12 @@ internal static class Emitter
                 EmitPacking();
                 EmitForward();
                 EmitStep();
-                EmitCell();
+                EmitCell(fromProducts: false);
+                if (BatchedProducts)
+                {
+                    EmitCell(fromProducts: true);
+                }
+
                 EmitBackward();
                 EmitCellBackward();
                 EmitHelpers();
@@ -426,14 +442,19 @@ internal static class Emitter
             _w.Line($"PrepareTape(input, seqLen, batch);");
             _w.Close();
             _w.Line();
-            _w.Line($"// Scratch: input projections, two layer buffers when not recording, running h and c, one record row.");
-            OpenScratch($"((long)rows * {GP}) + (training ? 0 : 2L * rows * OutputSize) + ((long)batch * {HOP + (_p.Lstm ? HP : 0)}) + RecordLength", "seqLen");
+            _w.Line($"// Scratch: input projections, two layer buffers when not recording, running h and c, one record row{(BatchedProducts ? ", a step's recurrent products" : "")}.");
+            OpenScratch($"((long)rows * {GP}) + (training ? 0 : 2L * rows * OutputSize) + ((long)batch * {HOP + (_p.Lstm ? HP : 0) + (BatchedProducts ? GP : 0)}) + RecordLength", "seqLen");
             _w.Line($"{Span} xproj = Take(ref scratch, rows * {GP});");
             _w.Line($"{Span} bufferA = Take(ref scratch, training ? 0 : rows * OutputSize);");
             _w.Line($"{Span} bufferB = Take(ref scratch, training ? 0 : rows * OutputSize);");
             _w.Line($"{Span} hRun = Take(ref scratch, batch * {HOP});");
             _w.Line($"{Span} cRun = Take(ref scratch, batch * {(_p.Lstm ? HP : 0)});");
             _w.Line($"{Span} record = Take(ref scratch, RecordLength);");
+            if (BatchedProducts)
+            {
+                _w.Line($"{Span} gh = Take(ref scratch, batch * {GP});");
+            }
+
             _w.Line($"scoped {RoSpan} layerIn = input;");
             _w.Line($"bool inBatchFirst = IsBatchFirst;");
             _w.Open($"for (int layer = 0; layer < NumLayers; layer++)");
@@ -454,10 +475,25 @@ internal static class Emitter
 
             _w.Open($"for (int s = 0; s < seqLen; s++)");
             _w.Line($"int t = dir == 0 ? s : seqLen - 1 - s;");
+            if (BatchedProducts)
+            {
+                _w.Line($"// The recurrent products of every batch row at once: gh = h W_hh.");
+                _w.Line($"gh.Clear();");
+                _w.Line($"{Gemm}.MultiplyAdd(batch, {GP}, {HO}, ref hRun[0], {HOP}, ref wh, {GP}, ref gh[0], {GP});");
+            }
+
             _w.Open($"for (int b = 0; b < batch; b++)");
             _w.Line($"int row = (t * batch) + b;");
             _w.Line($"ref float rec = ref training ? ref _tape[RecordOffset(rows, ld, row)] : ref record[0];");
-            _w.Line($"Cell(ref wh, ref xproj[row * {GP}], ref hRun[b * {HOP}]{(_p.Lstm ? Inv($", ref cRun[b * {HP}]") : "")}, ref rec);");
+            if (BatchedProducts)
+            {
+                _w.Line($"CellFromProducts(ref wh, ref gh[b * {GP}], ref xproj[row * {GP}], ref hRun[b * {HOP}]{(_p.Lstm ? Inv($", ref cRun[b * {HP}]") : "")}, ref rec);");
+            }
+            else
+            {
+                _w.Line($"Cell(ref wh, ref xproj[row * {GP}], ref hRun[b * {HOP}]{(_p.Lstm ? Inv($", ref cRun[b * {HP}]") : "")}, ref rec);");
+            }
+
             _w.Line($"hRun.Slice(b * {HOP}, {HO}).CopyTo(layerOut.Slice(((outBatchFirst ? (b * seqLen) + t : row) * OutputSize) + (dir * {HO}), {HO}));");
             _w.Close();
             _w.Close();
@@ -505,62 +541,28 @@ internal static class Emitter
             _w.Line($"private static int RecordOffset(int rows, int ld, int row) => (rows * InputSize) + ((NumLayers - 1) * rows * OutputSize) + (((ld * rows) + row) * RecordLength);");
             _w.Line();
 
-            // The input projection for every row at once: register tiles of up to 8 accumulators over the packed columns.
-            _w.Line($"// xproj[row] = bias + W_ih x[row] for all (t, b) rows of one layer and direction, in packed columns.");
-            _w.Line($"{Hot}");
+            // The input projection for every row at once: the bias in every row, then one register-tiled matrix product.
+            _w.Line($"// xproj[row] = bias + W_ih x[row] for all (t, b) rows of one layer and direction, in packed columns: the bias in");
+            _w.Line($"// every row, then x W_ih as one matrix product (one per time step when the input is batch-first).");
             _w.Open($"private static void ProjectInputs(ref float w, int inSize, ref float x, bool batchFirst, int seqLen, int batch, ref float xproj)");
             _w.Line($"ref float bias = ref {U}.Add(ref w, (inSize + {HO}) * {GP});");
+            _w.Line($"int rows = seqLen * batch;");
+            _w.Open($"for (int row = 0; row < rows; row++)");
+            _w.Open($"for (int v = 0; v < {GP}; v += 8)");
+            _w.Line($"{StE(LdE("bias", "v"), "xproj", Inv($"(row * {GP}) + v"))}");
+            _w.Close();
+            _w.Close();
+            _w.Line();
+            _w.Open($"if (batchFirst)");
             _w.Open($"for (int t = 0; t < seqLen; t++)");
-            _w.Open($"for (int b = 0; b < batch; b++)");
-            _w.Line($"int row = (t * batch) + b;");
-            _w.Line($"ref float xr = ref {U}.Add(ref x, (batchFirst ? (b * seqLen) + t : row) * inSize);");
-            _w.Line($"ref float dst = ref {U}.Add(ref xproj, row * {GP});");
-            // Tiles of 8 vectors in a loop, then one remainder tile: the code size does not grow with the shape.
-            if (GP >= 64)
-            {
-                _w.Line($"// Packed columns in tiles of 64 (8 accumulators).");
-                _w.Open($"for (int c0 = 0; c0 + 64 <= {GP}; c0 += 64)");
-                ProjectionTile(8, "c0");
-                _w.Close();
-            }
-
-            if (GP % 64 != 0)
-            {
-                _w.Line($"// Packed columns {GP - (GP % 64)}..{GP - 1}.");
-                _w.Open();
-                _w.Line($"const int c0 = {GP - (GP % 64)};");
-                ProjectionTile((GP % 64) / 8, "c0");
-                _w.Close();
-            }
-
+            _w.Line($"{Gemm}.MultiplyAdd(batch, {GP}, inSize, ref {U}.Add(ref x, t * inSize), seqLen * inSize, ref w, {GP}, ref {U}.Add(ref xproj, t * batch * {GP}), {GP});");
             _w.Close();
+            _w.Close();
+            _w.Open($"else");
+            _w.Line($"{Gemm}.MultiplyAdd(rows, {GP}, inSize, ref x, inSize, ref w, {GP}, ref xproj, {GP});");
             _w.Close();
             _w.Close();
             _w.Line();
-        }
-
-        // n accumulators over packed columns c0.. : bias + sum over k of x[k] * W_ih packed row k.
-        private void ProjectionTile(int n, string c0)
-        {
-            for (int a = 0; a < n; a++)
-            {
-                _w.Line($"{VF} a{a} = {LdE("bias", O(a * 8, c0))};");
-            }
-
-            _w.Open($"for (int k = 0; k < inSize; k++)");
-            _w.Line($"{VF} xk = {V}.Create({U}.Add(ref xr, k));");
-            _w.Line($"ref float wk = ref {U}.Add(ref w, (k * {GP}) + {c0});");
-            for (int a = 0; a < n; a++)
-            {
-                _w.Line($"a{a} = {Fma("xk", Ld("wk", a * 8), Inv($"a{a}"))};");
-            }
-
-            _w.Close();
-            _w.Line();
-            for (int a = 0; a < n; a++)
-            {
-                _w.Line($"{StE(Inv($"a{a}"), "dst", O(a * 8, c0))}");
-            }
         }
 
         private void EmitStep()
@@ -621,15 +623,24 @@ internal static class Emitter
         }
 
         // ---- The recurrent step: the hot path. ----
-        private void EmitCell()
+        private void EmitCell(bool fromProducts)
         {
             string[] g = GateNames;
             _w.Line($"/// <summary>");
-            _w.Line($"/// One time step of one batch row: gates = xproj + W_hh h for all gates in one pass over h, then the cell update.");
+            if (fromProducts)
+            {
+                _w.Line($"/// One time step of one batch row whose recurrent products gh = W_hh h were computed for the whole batch at once:");
+                _w.Line($"/// gates = xproj + gh, then the cell update.");
+            }
+            else
+            {
+                _w.Line($"/// One time step of one batch row: gates = xproj + W_hh h for all gates in one pass over h, then the cell update.");
+            }
+
             _w.Line($"/// h (padded to {HOP}){(_p.Lstm ? Inv($" and c (padded to {HP})") : "")} are updated in place; what BPTT needs goes to the record row.");
             _w.Line($"/// </summary>");
             _w.Line($"{Hot}");
-            _w.Open($"private static void Cell(ref float wh, ref float xp, ref float h{(_p.Lstm ? ", ref float c" : "")}, ref float rec)");
+            _w.Open($"private static void {(fromProducts ? "CellFromProducts" : "Cell")}(ref float wh, {(fromProducts ? "ref float gh, " : "")}ref float xp, ref float h{(_p.Lstm ? ", ref float c" : "")}, ref float rec)");
             _w.Line($"// h (and c) before the step go to the record; the products read h from there, so h can be overwritten in place.");
             _w.Line($"ref float hp = ref rec;");
             CopyVectors("h", "hp", HOP);
@@ -663,7 +674,7 @@ internal static class Emitter
                     _w.Line();
                     _w.Line($"// Units {blk * 8}..{Math.Min(H, (blk + count) * 8) - 1}{((blk + count) * 8 > H ? Inv($" (lanes {H - ((blk + count - 1) * 8)}..7 of the last block padding)") : "")}: gates {string.Join(", ", g)} of {count} block(s) in packed columns {blk * NG * 8}..{((blk + count) * NG * 8) - 1}.");
                     _w.Open();
-                    CellTile(count, blk * NG * 8, blk * 8, null, null);
+                    CellTile(count, blk * NG * 8, blk * 8, null, null, fromProducts);
                     _w.Close();
                 }
             }
@@ -676,7 +687,7 @@ internal static class Emitter
                     _w.Open($"for (int blk = 0; blk + {tile} <= {NB}; blk += {tile})");
                     _w.Line($"int cb = blk * {NG * 8};");
                     _w.Line($"int u0 = blk * 8;");
-                    CellTile(tile, 0, 0, "cb", "u0");
+                    CellTile(tile, 0, 0, "cb", "u0", fromProducts);
                     _w.Close();
                 }
 
@@ -688,7 +699,7 @@ internal static class Emitter
                     _w.Open();
                     _w.Line($"const int cb = {first * NG * 8};");
                     _w.Line($"const int u0 = {first * 8};");
-                    CellTile(NB % tile, 0, 0, "cb", "u0");
+                    CellTile(NB % tile, 0, 0, "cb", "u0", fromProducts);
                     _w.Close();
                 }
             }
@@ -731,7 +742,7 @@ internal static class Emitter
 
         // A tile of blocks of 8 units: accumulate every gate of every block over h, then each block's cell update.
         // cb/u0 (packed column and unit of the first block) are constants when unrolled, else the named variables.
-        private void CellTile(int count, int cbConst, int u0Const, string? cbVar, string? u0Var)
+        private void CellTile(int count, int cbConst, int u0Const, string? cbVar, string? u0Var, bool fromProducts)
         {
             string[] g = GateNames;
             for (int j = 0; j < count; j++)
@@ -739,12 +750,17 @@ internal static class Emitter
                 for (int gi = 0; gi < NG; gi++)
                 {
                     // The GRU's n gate keeps its recurrent part apart (the reset gate multiplies it), starting from b_hn.
-                    string init = _p.Gru && gi == 2 ? LdE("bhn", O(u0Const + (j * 8), u0Var)) : LdE("xp", O(cbConst + (j * NG * 8) + (gi * 8), cbVar));
-                    _w.Line($"{VF} a{g[gi]}{j} = {init};");
+                    string column = O(cbConst + (j * NG * 8) + (gi * 8), cbVar);
+                    string init = _p.Gru && gi == 2 ? LdE("bhn", O(u0Const + (j * 8), u0Var)) : LdE("xp", column);
+                    _w.Line($"{VF} a{g[gi]}{j} = {init}{(fromProducts ? " + " + LdE("gh", column) : "")};");
                 }
             }
 
-            if (cbVar is null)
+            if (fromProducts)
+            {
+                // The products are in gh already.
+            }
+            else if (cbVar is null)
             {
                 _w.Line($"{VF} hk;");
                 for (int k = 0; k < HO; k++)
@@ -854,8 +870,8 @@ internal static class Emitter
             _w.Line($"int rows = seqLen * batch;");
             _w.Line($"float[] w = Packed();");
             _w.Line($"{Span} grad = Parameters.Gradients;");
-            _w.Line($"// Scratch: gate gradients (input side, and recurrent side for the GRU), two layer-gradient buffers, dh, dc, a row of temporaries{(_p.Projected ? ", the packed W_hr gradient" : "")}.");
-            OpenScratch($"((long)rows * {GP * (_p.Gru ? 2 : 1)}) + (2L * rows * OutputSize) + ((long)batch * {HOP + (_p.Lstm ? HP : 0)}) + {HP + (_p.Projected ? H * PP : 0)}", "gradOutput");
+            _w.Line($"// Scratch: gate gradients (input side, and recurrent side for the GRU), two layer-gradient buffers, dh, dc, a row of temporaries{(_p.Projected ? ", the packed W_hr gradient" : "")}, a weight-gradient panel.");
+            OpenScratch($"((long)rows * {GP * (_p.Gru ? 2 : 1)}) + (2L * rows * OutputSize) + ((long)batch * {HOP + (_p.Lstm ? HP : 0)}) + {HP + (_p.Projected ? H * PP : 0)} + {PanelLength}L", "gradOutput");
             _w.Line($"{Span} dgx = Take(ref scratch, rows * {GP});");
             _w.Line($"{Span} dgh = {(_p.Gru ? Inv($"Take(ref scratch, rows * {GP})") : "dgx")};");
             _w.Line($"{Span} bufferA = Take(ref scratch, rows * OutputSize);");
@@ -864,6 +880,7 @@ internal static class Emitter
             _w.Line($"{Span} dc = Take(ref scratch, batch * {(_p.Lstm ? HP : 0)});");
             _w.Line($"{Span} tmp = Take(ref scratch, {HP});");
             _w.Line($"{Span} gwr = Take(ref scratch, {(_p.Projected ? H * PP : 0)});");
+            _w.Line($"{Span} panel = Take(ref scratch, {PanelLength});");
             _w.Line($"scoped {RoSpan} dOut = gradOutput;");
             _w.Line($"bool dOutBatchFirst = IsBatchFirst;");
             _w.Open($"for (int layer = NumLayers - 1; layer >= 0; layer--)");
@@ -902,6 +919,9 @@ internal static class Emitter
             _w.Line();
             _w.Line($"CellBackward(ref wh, ref _tape[RecordOffset(rows, ld, row)], ref dhRow[0]{(_p.Lstm ? Inv($", ref dc[b * {HP}]") : "")}, ref dgx[row * {GP}]{(_p.Gru ? Inv($", ref dgh[row * {GP}]") : "")}, ref tmp[0]{(_p.Projected ? ", ref gwr[0]" : "")});");
             _w.Close();
+            _w.Line();
+            _w.Line($"// dh_prev += W_hhᵀ dG{(_p.Gru ? "_h" : "")} for the step's rows at once.");
+            _w.Line($"{Gemm}.MultiplyAddTransposedB(batch, {HO}, {GP}, ref dgh[t * batch * {GP}], {GP}, ref wh, {GP}, ref dh[0], {HOP});");
             _w.Close();
             _w.Line();
             _w.Line($"StoreState(gradH0, dh, ld, batch, {HO}, {HOP});");
@@ -912,12 +932,12 @@ internal static class Emitter
 
             _w.Line();
             _w.Line($"// Parameter gradients as products over all rows at once, scattered into PyTorch layout.");
-            _w.Line($"AccumulateOuter(ref layerIn, inSize, inSize, ref dgx[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.WeightIh));");
-            _w.Line($"AccumulateOuter(ref _tape[RecordOffset(rows, ld, 0)], RecordLength, {HO}, ref dgh[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.WeightHh));");
+            _w.Line($"AccumulateOuter(ref layerIn, inSize, inSize, ref dgx[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.WeightIh), panel);");
+            _w.Line($"AccumulateOuter(ref _tape[RecordOffset(rows, ld, 0)], RecordLength, {HO}, ref dgh[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.WeightHh), panel);");
             if (_m.Bias)
             {
-                _w.Line($"AccumulateBias(ref dgx[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.BiasIh));");
-                _w.Line($"AccumulateBias(ref dgh[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.BiasHh));");
+                _w.Line($"AccumulateBias(ref dgx[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.BiasIh), panel);");
+                _w.Line($"AccumulateBias(ref dgh[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.BiasHh), panel);");
             }
 
             if (_p.Projected)
@@ -942,52 +962,33 @@ internal static class Emitter
             _w.Close();
             _w.Line();
 
-            _w.Line($"// grad[off + r*width + k] += sum over rows of src[row*stride + k] * dG[row][PackedColumn(r)], for every gate row r.");
-            _w.Line($"// Four k at a time: four independent FMA chains per packed vector instead of one latency-bound chain.");
-            _w.Open($"private static void AccumulateOuter(ref float src, int stride, int width, ref float dg, int rows, {Span} grad, int off)");
-            _w.Line($"int k = 0;");
-            _w.Open($"for (; k + 4 <= width; k += 4)");
-            _w.Open($"for (int v = 0; v < {GP}; v += 8)");
-            _w.Line($"{VF} a0 = {VF}.Zero, a1 = {VF}.Zero, a2 = {VF}.Zero, a3 = {VF}.Zero;");
+            _w.Line($"// grad[off + r*width + k] += sum over rows of src[row*stride + k] * dG[row][PackedColumn(r)], for every gate row r:");
+            _w.Line($"// {PanelColumns} packed columns at a time as one matrix product into a panel, then scattered into PyTorch's layout.");
+            _w.Open($"private static void AccumulateOuter(ref float src, int stride, int width, ref float dg, int rows, {Span} grad, int off, {Span} panel)");
+            _w.Open($"for (int v0 = 0; v0 < {GP}; v0 += {PanelColumns})");
+            _w.Line($"int columns = global::System.Math.Min({PanelColumns}, {GP} - v0);");
+            _w.Line($"{Span} p = panel.Slice(0, width * columns);");
+            _w.Line($"p.Clear();");
+            _w.Line($"{Gemm}.MultiplyAddTransposedA(width, columns, rows, ref src, stride, ref {U}.Add(ref dg, v0), {GP}, ref p[0], columns);");
+            _w.Open($"for (int k = 0; k < width; k++)");
+            _w.Open($"for (int v = 0; v < columns; v += 8)");
+            _w.Line($"ScatterAdd({LdE("p[0]", "(k * columns) + v")}, v0 + v, grad, off + k, width);");
+            _w.Close();
+            _w.Close();
+            _w.Close();
+            _w.Close();
+            _w.Line();
+            _w.Line($"// Bias gradients: the gate gradients summed over all rows, row after row into sum, then scattered.");
+            _w.Open($"private static void AccumulateBias(ref float dg, int rows, {Span} grad, int off, {Span} sum)");
+            _w.Line($"sum.Slice(0, {GP}).Clear();");
             _w.Open($"for (int row = 0; row < rows; row++)");
-            _w.Line($"{VF} d = {V}.LoadUnsafe(ref dg, (nuint)((row * {GP}) + v));");
-            _w.Line($"ref float s = ref {U}.Add(ref src, (row * stride) + k);");
-            for (int j = 0; j < 4; j++)
-            {
-                _w.Line($"a{j} = {Fma(Inv($"{V}.Create({U}.Add(ref s, {j}))"), "d", Inv($"a{j}"))};");
-            }
-
-            _w.Close();
-            _w.Line();
-            for (int j = 0; j < 4; j++)
-            {
-                _w.Line($"ScatterAdd(a{j}, v, grad, off + k + {j}, width);");
-            }
-
-            _w.Close();
-            _w.Close();
-            _w.Line();
-            _w.Open($"for (; k < width; k++)");
             _w.Open($"for (int v = 0; v < {GP}; v += 8)");
-            _w.Line($"{VF} acc = {VF}.Zero;");
-            _w.Open($"for (int row = 0; row < rows; row++)");
-            _w.Line($"acc = {Fma(Inv($"{V}.Create({U}.Add(ref src, (row * stride) + k))"), Inv($"{V}.LoadUnsafe(ref dg, (nuint)((row * {GP}) + v))"), "acc")};");
-            _w.Close();
-            _w.Line();
-            _w.Line($"ScatterAdd(acc, v, grad, off + k, width);");
-            _w.Close();
+            _w.Line($"{StE(Inv($"{LdE("sum[0]", "v")} + {LdE("dg", Inv($"(row * {GP}) + v"))}"), "sum[0]", "v")}");
             _w.Close();
             _w.Close();
             _w.Line();
-            _w.Line($"// Bias gradients: the gate gradients summed over all rows.");
-            _w.Open($"private static void AccumulateBias(ref float dg, int rows, {Span} grad, int off)");
             _w.Open($"for (int v = 0; v < {GP}; v += 8)");
-            _w.Line($"{VF} acc = {VF}.Zero;");
-            _w.Open($"for (int row = 0; row < rows; row++)");
-            _w.Line($"acc += {V}.LoadUnsafe(ref dg, (nuint)((row * {GP}) + v));");
-            _w.Close();
-            _w.Line();
-            _w.Line($"ScatterAdd(acc, v, grad, off, 1);");
+            _w.Line($"ScatterAdd({LdE("sum[0]", "v")}, v, grad, off, 1);");
             _w.Close();
             _w.Close();
             _w.Line();
@@ -1000,13 +1001,16 @@ internal static class Emitter
             _w.Close();
             _w.Close();
             _w.Line();
-            _w.Line($"// dIn[row] += W_ihᵀ dG[row] for every row.");
+            _w.Line($"// dIn[row] += W_ihᵀ dG[row] for every row: rows of dG dotted with the packed rows of W_ih, as one matrix product");
+            _w.Line($"// (one per time step when the input gradient is batch-first).");
             _w.Open($"private static void PropagateInputs(ref float wx, int inSize, ref float dg, int seqLen, int batch, bool batchFirst, ref float dIn)");
+            _w.Open($"if (batchFirst)");
             _w.Open($"for (int t = 0; t < seqLen; t++)");
-            _w.Open($"for (int b = 0; b < batch; b++)");
-            _w.Line($"int row = (t * batch) + b;");
-            _w.Line($"DotRows(ref wx, inSize, {GP}, ref {U}.Add(ref dg, row * {GP}), ref {U}.Add(ref dIn, (batchFirst ? (b * seqLen) + t : row) * inSize));");
+            _w.Line($"{Gemm}.MultiplyAddTransposedB(batch, inSize, {GP}, ref {U}.Add(ref dg, t * batch * {GP}), {GP}, ref wx, {GP}, ref {U}.Add(ref dIn, t * inSize), seqLen * inSize);");
             _w.Close();
+            _w.Close();
+            _w.Open($"else");
+            _w.Line($"{Gemm}.MultiplyAddTransposedB(seqLen * batch, inSize, {GP}, ref dg, {GP}, ref wx, {GP}, ref dIn, inSize);");
             _w.Close();
             _w.Close();
             _w.Line();
@@ -1142,19 +1146,17 @@ internal static class Emitter
             _w.Line();
             if (_p.Gru)
             {
-                _w.Line($"// dh_prev = z * dh + W_hhᵀ dG_h.");
+                _w.Line($"// dh_prev = z * dh, plus W_hhᵀ dG_h, which the caller adds for the whole batch at once.");
                 CopyVectors("tmp", "dh", HOP);
             }
             else
             {
-                _w.Line($"// dh_prev = W_hhᵀ dG.");
+                _w.Line($"// dh_prev = W_hhᵀ dG, which the caller adds for the whole batch at once.");
                 _w.Open($"for (int v = 0; v < {HOP}; v += 8)");
                 _w.Line($"{V}.StoreUnsafe({VF}.Zero, ref dh, (nuint)v);");
                 _w.Close();
-                _w.Line();
             }
 
-            _w.Line($"DotRows(ref wh, {HO}, {GP}, ref {(_p.Gru ? "dgh" : "dgx")}, ref dh);");
             _w.Close();
             _w.Line();
         }

@@ -351,38 +351,30 @@ namespace Golden
 
         private static int RecordOffset(int rows, int ld, int row) => (rows * InputSize) + ((NumLayers - 1) * rows * OutputSize) + (((ld * rows) + row) * RecordLength);
 
-        // xproj[row] = bias + W_ih x[row] for all (t, b) rows of one layer and direction, in packed columns.
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        // xproj[row] = bias + W_ih x[row] for all (t, b) rows of one layer and direction, in packed columns: the bias in
+        // every row, then x W_ih as one matrix product (one per time step when the input is batch-first).
         private static void ProjectInputs(ref float w, int inSize, ref float x, bool batchFirst, int seqLen, int batch, ref float xproj)
         {
             ref float bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (inSize + 5) * 24);
-            for (int t = 0; t < seqLen; t++)
+            int rows = seqLen * batch;
+            for (int row = 0; row < rows; row++)
             {
-                for (int b = 0; b < batch; b++)
+                for (int v = 0; v < 24; v += 8)
                 {
-                    int row = (t * batch) + b;
-                    ref float xr = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (batchFirst ? (b * seqLen) + t : row) * inSize);
-                    ref float dst = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xproj, row * 24);
-                    // Packed columns 0..23.
-                    {
-                        const int c0 = 0;
-                        global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(c0));
-                        global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(c0 + 8));
-                        global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(c0 + 16));
-                        for (int k = 0; k < inSize; k++)
-                        {
-                            global::System.Runtime.Intrinsics.Vector256<float> xk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xr, k));
-                            ref float wk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (k * 24) + c0);
-                            a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(xk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, 0), a0);
-                            a1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(xk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, 8), a1);
-                            a2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(xk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, 16), a2);
-                        }
-
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref dst, (nuint)(c0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref dst, (nuint)(c0 + 8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref dst, (nuint)(c0 + 16));
-                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(v)), ref xproj, (nuint)((row * 24) + v));
                 }
+            }
+
+            if (batchFirst)
+            {
+                for (int t = 0; t < seqLen; t++)
+                {
+                    global::LstmGen.Kernels.Gemm.MultiplyAdd(batch, 24, inSize, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, t * inSize), seqLen * inSize, ref w, 24, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xproj, t * batch * 24), 24);
+                }
+            }
+            else
+            {
+                global::LstmGen.Kernels.Gemm.MultiplyAdd(rows, 24, inSize, ref x, inSize, ref w, 24, ref xproj, 24);
             }
         }
 
@@ -499,8 +491,8 @@ namespace Golden
             int rows = seqLen * batch;
             float[] w = Packed();
             global::System.Span<float> grad = Parameters.Gradients;
-            // Scratch: gate gradients (input side, and recurrent side for the GRU), two layer-gradient buffers, dh, dc, a row of temporaries.
-            long length = ((long)rows * 48) + (2L * rows * OutputSize) + ((long)batch * 8) + 8;
+            // Scratch: gate gradients (input side, and recurrent side for the GRU), two layer-gradient buffers, dh, dc, a row of temporaries, a weight-gradient panel.
+            long length = ((long)rows * 48) + (2L * rows * OutputSize) + ((long)batch * 8) + 8 + 120L;
             float[]? rented = length <= 2048 ? null : Rent(length, nameof(gradOutput));
             try
             {
@@ -514,6 +506,7 @@ namespace Golden
                 global::System.Span<float> dc = Take(ref scratch, batch * 0);
                 global::System.Span<float> tmp = Take(ref scratch, 8);
                 global::System.Span<float> gwr = Take(ref scratch, 0);
+                global::System.Span<float> panel = Take(ref scratch, 120);
                 scoped global::System.ReadOnlySpan<float> dOut = gradOutput;
                 bool dOutBatchFirst = IsBatchFirst;
                 for (int layer = NumLayers - 1; layer >= 0; layer--)
@@ -548,13 +541,16 @@ namespace Golden
 
                                 CellBackward(ref wh, ref _tape[RecordOffset(rows, ld, row)], ref dhRow[0], ref dgx[row * 24], ref dgh[row * 24], ref tmp[0]);
                             }
+
+                            // dh_prev += W_hhᵀ dG_h for the step's rows at once.
+                            global::LstmGen.Kernels.Gemm.MultiplyAddTransposedB(batch, 5, 24, ref dgh[t * batch * 24], 24, ref wh, 24, ref dh[0], 8);
                         }
 
                         StoreState(gradH0, dh, ld, batch, 5, 8);
 
                         // Parameter gradients as products over all rows at once, scattered into PyTorch layout.
-                        AccumulateOuter(ref layerIn, inSize, inSize, ref dgx[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.WeightIh));
-                        AccumulateOuter(ref _tape[RecordOffset(rows, ld, 0)], RecordLength, 5, ref dgh[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.WeightHh));
+                        AccumulateOuter(ref layerIn, inSize, inSize, ref dgx[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.WeightIh), panel);
+                        AccumulateOuter(ref _tape[RecordOffset(rows, ld, 0)], RecordLength, 5, ref dgh[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.WeightHh), panel);
                         if (!dIn.IsEmpty)
                         {
                             PropagateInputs(ref wBase, inSize, ref dgx[0], seqLen, batch, dInBatchFirst, ref dIn[0]);
@@ -574,60 +570,41 @@ namespace Golden
             }
         }
 
-        // grad[off + r*width + k] += sum over rows of src[row*stride + k] * dG[row][PackedColumn(r)], for every gate row r.
-        // Four k at a time: four independent FMA chains per packed vector instead of one latency-bound chain.
-        private static void AccumulateOuter(ref float src, int stride, int width, ref float dg, int rows, global::System.Span<float> grad, int off)
+        // grad[off + r*width + k] += sum over rows of src[row*stride + k] * dG[row][PackedColumn(r)], for every gate row r:
+        // 24 packed columns at a time as one matrix product into a panel, then scattered into PyTorch's layout.
+        private static void AccumulateOuter(ref float src, int stride, int width, ref float dg, int rows, global::System.Span<float> grad, int off, global::System.Span<float> panel)
         {
-            int k = 0;
-            for (; k + 4 <= width; k += 4)
+            for (int v0 = 0; v0 < 24; v0 += 24)
             {
-                for (int v = 0; v < 24; v += 8)
+                int columns = global::System.Math.Min(24, 24 - v0);
+                global::System.Span<float> p = panel.Slice(0, width * columns);
+                p.Clear();
+                global::LstmGen.Kernels.Gemm.MultiplyAddTransposedA(width, columns, rows, ref src, stride, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dg, v0), 24, ref p[0], columns);
+                for (int k = 0; k < width; k++)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, a1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, a2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, a3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (int row = 0; row < rows; row++)
+                    for (int v = 0; v < columns; v += 8)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dg, (nuint)((row * 24) + v));
-                        ref float s = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref src, (row * stride) + k);
-                        a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref s, 0)), d, a0);
-                        a1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref s, 1)), d, a1);
-                        a2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref s, 2)), d, a2);
-                        a3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref s, 3)), d, a3);
+                        ScatterAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p[0], (nuint)((k * columns) + v)), v0 + v, grad, off + k, width);
                     }
-
-                    ScatterAdd(a0, v, grad, off + k + 0, width);
-                    ScatterAdd(a1, v, grad, off + k + 1, width);
-                    ScatterAdd(a2, v, grad, off + k + 2, width);
-                    ScatterAdd(a3, v, grad, off + k + 3, width);
-                }
-            }
-
-            for (; k < width; k++)
-            {
-                for (int v = 0; v < 24; v += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (int row = 0; row < rows; row++)
-                    {
-                        acc = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref src, (row * stride) + k)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dg, (nuint)((row * 24) + v)), acc);
-                    }
-
-                    ScatterAdd(acc, v, grad, off + k, width);
                 }
             }
         }
 
-        // Bias gradients: the gate gradients summed over all rows.
-        private static void AccumulateBias(ref float dg, int rows, global::System.Span<float> grad, int off)
+        // Bias gradients: the gate gradients summed over all rows, row after row into sum, then scattered.
+        private static void AccumulateBias(ref float dg, int rows, global::System.Span<float> grad, int off, global::System.Span<float> sum)
         {
+            sum.Slice(0, 24).Clear();
+            for (int row = 0; row < rows; row++)
+            {
+                for (int v = 0; v < 24; v += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sum[0], (nuint)(v)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dg, (nuint)((row * 24) + v)), ref sum[0], (nuint)(v));
+                }
+            }
+
             for (int v = 0; v < 24; v += 8)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                for (int row = 0; row < rows; row++)
-                {
-                    acc += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dg, (nuint)((row * 24) + v));
-                }
-
-                ScatterAdd(acc, v, grad, off, 1);
+                ScatterAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sum[0], (nuint)(v)), v, grad, off, 1);
             }
         }
 
@@ -642,16 +619,20 @@ namespace Golden
             }
         }
 
-        // dIn[row] += W_ihᵀ dG[row] for every row.
+        // dIn[row] += W_ihᵀ dG[row] for every row: rows of dG dotted with the packed rows of W_ih, as one matrix product
+        // (one per time step when the input gradient is batch-first).
         private static void PropagateInputs(ref float wx, int inSize, ref float dg, int seqLen, int batch, bool batchFirst, ref float dIn)
         {
-            for (int t = 0; t < seqLen; t++)
+            if (batchFirst)
             {
-                for (int b = 0; b < batch; b++)
+                for (int t = 0; t < seqLen; t++)
                 {
-                    int row = (t * batch) + b;
-                    DotRows(ref wx, inSize, 24, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dg, row * 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dIn, (batchFirst ? (b * seqLen) + t : row) * inSize));
+                    global::LstmGen.Kernels.Gemm.MultiplyAddTransposedB(batch, inSize, 24, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dg, t * batch * 24), 24, ref wx, 24, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dIn, t * inSize), seqLen * inSize);
                 }
+            }
+            else
+            {
+                global::LstmGen.Kernels.Gemm.MultiplyAddTransposedB(seqLen * batch, inSize, 24, ref dg, 24, ref wx, 24, ref dIn, inSize);
             }
         }
 
@@ -725,13 +706,12 @@ namespace Golden
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(d * z, ref tmp, (nuint)(u0));
             }
 
-            // dh_prev = z * dh + W_hhᵀ dG_h.
+            // dh_prev = z * dh, plus W_hhᵀ dG_h, which the caller adds for the whole batch at once.
             for (int v = 0; v < 8; v += 8)
             {
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tmp, (nuint)v), ref dh, (nuint)v);
             }
 
-            DotRows(ref wh, 5, 24, ref dgh, ref dh);
         }
 
         private static float[] Rent(long length, string argument)

@@ -1,0 +1,358 @@
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace LstmGen.Kernels;
+
+/// <summary>
+/// Register-tiled float matrix products for the generated kernels' batched work: the input projections of all time
+/// steps, the input gradients and the weight gradients. Row-major, strides in floats, results accumulated into C.
+/// A tile holds 4 rows by 2 vectors (8 accumulators): with 16 vector registers that leaves room for the 2 loaded
+/// vectors and a broadcast, and each loaded vector of B feeds 4 FMAs instead of 1 as in a matrix-vector loop.
+/// Callers check the lengths; these methods trust them (they are reached only from generated code).
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class Gemm
+{
+    /// <summary>Rows of the reduction processed per pass of <see cref="MultiplyAddTransposedA"/>, so a B panel stays in L1.</summary>
+    private const int ReductionBlock = 128;
+
+    /// <summary>C[i, j] += Σp A[i, p] B[p, j] for i &lt; m, j &lt; n, p &lt; k. n must be a multiple of 8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MultiplyAdd(int m, int n, int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
+    {
+        int i = 0;
+        for (; i + 4 <= m; i += 4)
+        {
+            ref float a0 = ref Unsafe.Add(ref a, (nint)i * lda);
+            ref float a1 = ref Unsafe.Add(ref a0, lda);
+            ref float a2 = ref Unsafe.Add(ref a1, lda);
+            ref float a3 = ref Unsafe.Add(ref a2, lda);
+            ref float c0 = ref Unsafe.Add(ref c, (nint)i * ldc);
+            ref float c1 = ref Unsafe.Add(ref c0, ldc);
+            ref float c2 = ref Unsafe.Add(ref c1, ldc);
+            ref float c3 = ref Unsafe.Add(ref c2, ldc);
+            int j = 0;
+            for (; j + 16 <= n; j += 16)
+            {
+                // 4 rows x 16 columns.
+                Vector256<float> s00 = Vector256.LoadUnsafe(ref c0, (nuint)j), s01 = Vector256.LoadUnsafe(ref c0, (nuint)j + 8);
+                Vector256<float> s10 = Vector256.LoadUnsafe(ref c1, (nuint)j), s11 = Vector256.LoadUnsafe(ref c1, (nuint)j + 8);
+                Vector256<float> s20 = Vector256.LoadUnsafe(ref c2, (nuint)j), s21 = Vector256.LoadUnsafe(ref c2, (nuint)j + 8);
+                Vector256<float> s30 = Vector256.LoadUnsafe(ref c3, (nuint)j), s31 = Vector256.LoadUnsafe(ref c3, (nuint)j + 8);
+                ref float bp = ref Unsafe.Add(ref b, j);
+                for (int p = 0; p < k; p++, bp = ref Unsafe.Add(ref bp, ldb))
+                {
+                    Vector256<float> b0 = Vector256.LoadUnsafe(ref bp);
+                    Vector256<float> b1 = Vector256.LoadUnsafe(ref bp, 8);
+                    Vector256<float> x = Vector256.Create(Unsafe.Add(ref a0, p));
+                    s00 = Vector256.FusedMultiplyAdd(x, b0, s00);
+                    s01 = Vector256.FusedMultiplyAdd(x, b1, s01);
+                    x = Vector256.Create(Unsafe.Add(ref a1, p));
+                    s10 = Vector256.FusedMultiplyAdd(x, b0, s10);
+                    s11 = Vector256.FusedMultiplyAdd(x, b1, s11);
+                    x = Vector256.Create(Unsafe.Add(ref a2, p));
+                    s20 = Vector256.FusedMultiplyAdd(x, b0, s20);
+                    s21 = Vector256.FusedMultiplyAdd(x, b1, s21);
+                    x = Vector256.Create(Unsafe.Add(ref a3, p));
+                    s30 = Vector256.FusedMultiplyAdd(x, b0, s30);
+                    s31 = Vector256.FusedMultiplyAdd(x, b1, s31);
+                }
+
+                s00.StoreUnsafe(ref c0, (nuint)j); s01.StoreUnsafe(ref c0, (nuint)j + 8);
+                s10.StoreUnsafe(ref c1, (nuint)j); s11.StoreUnsafe(ref c1, (nuint)j + 8);
+                s20.StoreUnsafe(ref c2, (nuint)j); s21.StoreUnsafe(ref c2, (nuint)j + 8);
+                s30.StoreUnsafe(ref c3, (nuint)j); s31.StoreUnsafe(ref c3, (nuint)j + 8);
+            }
+
+            if (j < n)
+            {
+                // 4 rows x the last 8 columns.
+                Vector256<float> s0 = Vector256.LoadUnsafe(ref c0, (nuint)j), s1 = Vector256.LoadUnsafe(ref c1, (nuint)j);
+                Vector256<float> s2 = Vector256.LoadUnsafe(ref c2, (nuint)j), s3 = Vector256.LoadUnsafe(ref c3, (nuint)j);
+                ref float bp = ref Unsafe.Add(ref b, j);
+                for (int p = 0; p < k; p++, bp = ref Unsafe.Add(ref bp, ldb))
+                {
+                    Vector256<float> b0 = Vector256.LoadUnsafe(ref bp);
+                    s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a0, p)), b0, s0);
+                    s1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a1, p)), b0, s1);
+                    s2 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a2, p)), b0, s2);
+                    s3 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a3, p)), b0, s3);
+                }
+
+                s0.StoreUnsafe(ref c0, (nuint)j); s1.StoreUnsafe(ref c1, (nuint)j);
+                s2.StoreUnsafe(ref c2, (nuint)j); s3.StoreUnsafe(ref c3, (nuint)j);
+            }
+        }
+
+        for (; i < m; i++)
+        {
+            // The last rows one at a time, 4 vectors of columns per pass for 4 independent FMA chains.
+            ref float ai = ref Unsafe.Add(ref a, (nint)i * lda);
+            ref float ci = ref Unsafe.Add(ref c, (nint)i * ldc);
+            int j = 0;
+            for (; j + 32 <= n; j += 32)
+            {
+                Vector256<float> s0 = Vector256.LoadUnsafe(ref ci, (nuint)j), s1 = Vector256.LoadUnsafe(ref ci, (nuint)j + 8);
+                Vector256<float> s2 = Vector256.LoadUnsafe(ref ci, (nuint)j + 16), s3 = Vector256.LoadUnsafe(ref ci, (nuint)j + 24);
+                ref float bp = ref Unsafe.Add(ref b, j);
+                for (int p = 0; p < k; p++, bp = ref Unsafe.Add(ref bp, ldb))
+                {
+                    Vector256<float> x = Vector256.Create(Unsafe.Add(ref ai, p));
+                    s0 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bp), s0);
+                    s1 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bp, 8), s1);
+                    s2 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bp, 16), s2);
+                    s3 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bp, 24), s3);
+                }
+
+                s0.StoreUnsafe(ref ci, (nuint)j); s1.StoreUnsafe(ref ci, (nuint)j + 8);
+                s2.StoreUnsafe(ref ci, (nuint)j + 16); s3.StoreUnsafe(ref ci, (nuint)j + 24);
+            }
+
+            for (; j < n; j += 8)
+            {
+                Vector256<float> s = Vector256.LoadUnsafe(ref ci, (nuint)j);
+                ref float bp = ref Unsafe.Add(ref b, j);
+                for (int p = 0; p < k; p++, bp = ref Unsafe.Add(ref bp, ldb))
+                {
+                    s = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref ai, p)), Vector256.LoadUnsafe(ref bp), s);
+                }
+
+                s.StoreUnsafe(ref ci, (nuint)j);
+            }
+        }
+    }
+
+    /// <summary>
+    /// C[i, j] += Σp A[i, p] B[j, p] for i &lt; m, j &lt; n, p &lt; k: rows of A dotted with rows of B. k must be a
+    /// multiple of 8.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MultiplyAddTransposedB(int m, int n, int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
+    {
+        int i = 0;
+        for (; i + 4 <= m; i += 4)
+        {
+            ref float a0 = ref Unsafe.Add(ref a, (nint)i * lda);
+            ref float a1 = ref Unsafe.Add(ref a0, lda);
+            ref float a2 = ref Unsafe.Add(ref a1, lda);
+            ref float a3 = ref Unsafe.Add(ref a2, lda);
+            ref float c0 = ref Unsafe.Add(ref c, (nint)i * ldc);
+            int j = 0;
+            for (; j + 2 <= n; j += 2)
+            {
+                // 4 rows of A against 2 rows of B: 8 dot products, each a vector of partial sums.
+                ref float b0 = ref Unsafe.Add(ref b, (nint)j * ldb);
+                ref float b1 = ref Unsafe.Add(ref b0, ldb);
+                Vector256<float> s00 = default, s01 = default, s10 = default, s11 = default;
+                Vector256<float> s20 = default, s21 = default, s30 = default, s31 = default;
+                for (int p = 0; p < k; p += 8)
+                {
+                    Vector256<float> u = Vector256.LoadUnsafe(ref b0, (nuint)p);
+                    Vector256<float> w = Vector256.LoadUnsafe(ref b1, (nuint)p);
+                    Vector256<float> x = Vector256.LoadUnsafe(ref a0, (nuint)p);
+                    s00 = Vector256.FusedMultiplyAdd(x, u, s00);
+                    s01 = Vector256.FusedMultiplyAdd(x, w, s01);
+                    x = Vector256.LoadUnsafe(ref a1, (nuint)p);
+                    s10 = Vector256.FusedMultiplyAdd(x, u, s10);
+                    s11 = Vector256.FusedMultiplyAdd(x, w, s11);
+                    x = Vector256.LoadUnsafe(ref a2, (nuint)p);
+                    s20 = Vector256.FusedMultiplyAdd(x, u, s20);
+                    s21 = Vector256.FusedMultiplyAdd(x, w, s21);
+                    x = Vector256.LoadUnsafe(ref a3, (nuint)p);
+                    s30 = Vector256.FusedMultiplyAdd(x, u, s30);
+                    s31 = Vector256.FusedMultiplyAdd(x, w, s31);
+                }
+
+                ref float cj = ref Unsafe.Add(ref c0, j);
+                cj += Vector256.Sum(s00);
+                Unsafe.Add(ref cj, 1) += Vector256.Sum(s01);
+                cj = ref Unsafe.Add(ref cj, ldc);
+                cj += Vector256.Sum(s10);
+                Unsafe.Add(ref cj, 1) += Vector256.Sum(s11);
+                cj = ref Unsafe.Add(ref cj, ldc);
+                cj += Vector256.Sum(s20);
+                Unsafe.Add(ref cj, 1) += Vector256.Sum(s21);
+                cj = ref Unsafe.Add(ref cj, ldc);
+                cj += Vector256.Sum(s30);
+                Unsafe.Add(ref cj, 1) += Vector256.Sum(s31);
+            }
+
+            if (j < n)
+            {
+                ref float bj = ref Unsafe.Add(ref b, (nint)j * ldb);
+                Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+                for (int p = 0; p < k; p += 8)
+                {
+                    Vector256<float> u = Vector256.LoadUnsafe(ref bj, (nuint)p);
+                    s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, (nuint)p), u, s0);
+                    s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a1, (nuint)p), u, s1);
+                    s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a2, (nuint)p), u, s2);
+                    s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a3, (nuint)p), u, s3);
+                }
+
+                ref float cj = ref Unsafe.Add(ref c0, j);
+                cj += Vector256.Sum(s0);
+                Unsafe.Add(ref cj, ldc) += Vector256.Sum(s1);
+                Unsafe.Add(ref cj, 2 * (nint)ldc) += Vector256.Sum(s2);
+                Unsafe.Add(ref cj, 3 * (nint)ldc) += Vector256.Sum(s3);
+            }
+        }
+
+        for (; i < m; i++)
+        {
+            // The last rows one at a time, against 4 rows of B for 4 independent FMA chains.
+            ref float ai = ref Unsafe.Add(ref a, (nint)i * lda);
+            ref float ci = ref Unsafe.Add(ref c, (nint)i * ldc);
+            int j = 0;
+            for (; j + 4 <= n; j += 4)
+            {
+                ref float b0 = ref Unsafe.Add(ref b, (nint)j * ldb);
+                ref float b1 = ref Unsafe.Add(ref b0, ldb);
+                ref float b2 = ref Unsafe.Add(ref b1, ldb);
+                ref float b3 = ref Unsafe.Add(ref b2, ldb);
+                Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+                for (int p = 0; p < k; p += 8)
+                {
+                    Vector256<float> x = Vector256.LoadUnsafe(ref ai, (nuint)p);
+                    s0 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref b0, (nuint)p), s0);
+                    s1 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref b1, (nuint)p), s1);
+                    s2 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref b2, (nuint)p), s2);
+                    s3 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref b3, (nuint)p), s3);
+                }
+
+                Unsafe.Add(ref ci, j) += Vector256.Sum(s0);
+                Unsafe.Add(ref ci, j + 1) += Vector256.Sum(s1);
+                Unsafe.Add(ref ci, j + 2) += Vector256.Sum(s2);
+                Unsafe.Add(ref ci, j + 3) += Vector256.Sum(s3);
+            }
+
+            for (; j < n; j++)
+            {
+                ref float bj = ref Unsafe.Add(ref b, (nint)j * ldb);
+                Vector256<float> s = default;
+                for (int p = 0; p < k; p += 8)
+                {
+                    s = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref ai, (nuint)p), Vector256.LoadUnsafe(ref bj, (nuint)p), s);
+                }
+
+                Unsafe.Add(ref ci, j) += Vector256.Sum(s);
+            }
+        }
+    }
+
+    /// <summary>
+    /// C[i, j] += Σp A[p, i] B[p, j] for i &lt; m, j &lt; n, p &lt; k: a sum of outer products of rows, as in a weight
+    /// gradient summed over all time steps. n must be a multiple of 8. The reduction runs in blocks of 128 rows, and for
+    /// each block a 16-column panel of B is reused by every group of 4 rows of C while it sits in L1.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MultiplyAddTransposedA(int m, int n, int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
+    {
+        for (int p0 = 0; p0 < k; p0 += ReductionBlock)
+        {
+            int pEnd = Math.Min(k, p0 + ReductionBlock);
+            ref float aBlock = ref Unsafe.Add(ref a, (nint)p0 * lda);
+            ref float bBlock = ref Unsafe.Add(ref b, (nint)p0 * ldb);
+            int rows = pEnd - p0;
+            int j = 0;
+            for (; j + 16 <= n; j += 16)
+            {
+                int i = 0;
+                for (; i + 4 <= m; i += 4)
+                {
+                    ref float c0 = ref Unsafe.Add(ref c, ((nint)i * ldc) + j);
+                    ref float c1 = ref Unsafe.Add(ref c0, ldc);
+                    ref float c2 = ref Unsafe.Add(ref c1, ldc);
+                    ref float c3 = ref Unsafe.Add(ref c2, ldc);
+                    Vector256<float> s00 = Vector256.LoadUnsafe(ref c0), s01 = Vector256.LoadUnsafe(ref c0, 8);
+                    Vector256<float> s10 = Vector256.LoadUnsafe(ref c1), s11 = Vector256.LoadUnsafe(ref c1, 8);
+                    Vector256<float> s20 = Vector256.LoadUnsafe(ref c2), s21 = Vector256.LoadUnsafe(ref c2, 8);
+                    Vector256<float> s30 = Vector256.LoadUnsafe(ref c3), s31 = Vector256.LoadUnsafe(ref c3, 8);
+                    ref float ap = ref Unsafe.Add(ref aBlock, i);
+                    ref float bp = ref Unsafe.Add(ref bBlock, j);
+                    for (int p = 0; p < rows; p++, ap = ref Unsafe.Add(ref ap, lda), bp = ref Unsafe.Add(ref bp, ldb))
+                    {
+                        Vector256<float> b0 = Vector256.LoadUnsafe(ref bp);
+                        Vector256<float> b1 = Vector256.LoadUnsafe(ref bp, 8);
+                        Vector256<float> x = Vector256.Create(ap);
+                        s00 = Vector256.FusedMultiplyAdd(x, b0, s00);
+                        s01 = Vector256.FusedMultiplyAdd(x, b1, s01);
+                        x = Vector256.Create(Unsafe.Add(ref ap, 1));
+                        s10 = Vector256.FusedMultiplyAdd(x, b0, s10);
+                        s11 = Vector256.FusedMultiplyAdd(x, b1, s11);
+                        x = Vector256.Create(Unsafe.Add(ref ap, 2));
+                        s20 = Vector256.FusedMultiplyAdd(x, b0, s20);
+                        s21 = Vector256.FusedMultiplyAdd(x, b1, s21);
+                        x = Vector256.Create(Unsafe.Add(ref ap, 3));
+                        s30 = Vector256.FusedMultiplyAdd(x, b0, s30);
+                        s31 = Vector256.FusedMultiplyAdd(x, b1, s31);
+                    }
+
+                    s00.StoreUnsafe(ref c0); s01.StoreUnsafe(ref c0, 8);
+                    s10.StoreUnsafe(ref c1); s11.StoreUnsafe(ref c1, 8);
+                    s20.StoreUnsafe(ref c2); s21.StoreUnsafe(ref c2, 8);
+                    s30.StoreUnsafe(ref c3); s31.StoreUnsafe(ref c3, 8);
+                }
+
+                for (; i < m; i++)
+                {
+                    ref float ci = ref Unsafe.Add(ref c, ((nint)i * ldc) + j);
+                    Vector256<float> s0 = Vector256.LoadUnsafe(ref ci), s1 = Vector256.LoadUnsafe(ref ci, 8);
+                    ref float ap = ref Unsafe.Add(ref aBlock, i);
+                    ref float bp = ref Unsafe.Add(ref bBlock, j);
+                    for (int p = 0; p < rows; p++, ap = ref Unsafe.Add(ref ap, lda), bp = ref Unsafe.Add(ref bp, ldb))
+                    {
+                        Vector256<float> x = Vector256.Create(ap);
+                        s0 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bp), s0);
+                        s1 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bp, 8), s1);
+                    }
+
+                    s0.StoreUnsafe(ref ci); s1.StoreUnsafe(ref ci, 8);
+                }
+            }
+
+            for (; j < n; j += 8)
+            {
+                // The last 8 columns, 4 rows of C at a time, then one.
+                int i = 0;
+                for (; i + 4 <= m; i += 4)
+                {
+                    ref float c0 = ref Unsafe.Add(ref c, ((nint)i * ldc) + j);
+                    ref float c1 = ref Unsafe.Add(ref c0, ldc);
+                    ref float c2 = ref Unsafe.Add(ref c1, ldc);
+                    ref float c3 = ref Unsafe.Add(ref c2, ldc);
+                    Vector256<float> s0 = Vector256.LoadUnsafe(ref c0), s1 = Vector256.LoadUnsafe(ref c1);
+                    Vector256<float> s2 = Vector256.LoadUnsafe(ref c2), s3 = Vector256.LoadUnsafe(ref c3);
+                    ref float ap = ref Unsafe.Add(ref aBlock, i);
+                    ref float bp = ref Unsafe.Add(ref bBlock, j);
+                    for (int p = 0; p < rows; p++, ap = ref Unsafe.Add(ref ap, lda), bp = ref Unsafe.Add(ref bp, ldb))
+                    {
+                        Vector256<float> b0 = Vector256.LoadUnsafe(ref bp);
+                        s0 = Vector256.FusedMultiplyAdd(Vector256.Create(ap), b0, s0);
+                        s1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref ap, 1)), b0, s1);
+                        s2 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref ap, 2)), b0, s2);
+                        s3 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref ap, 3)), b0, s3);
+                    }
+
+                    s0.StoreUnsafe(ref c0); s1.StoreUnsafe(ref c1);
+                    s2.StoreUnsafe(ref c2); s3.StoreUnsafe(ref c3);
+                }
+
+                for (; i < m; i++)
+                {
+                    ref float ci = ref Unsafe.Add(ref c, ((nint)i * ldc) + j);
+                    Vector256<float> s = Vector256.LoadUnsafe(ref ci);
+                    ref float ap = ref Unsafe.Add(ref aBlock, i);
+                    ref float bp = ref Unsafe.Add(ref bBlock, j);
+                    for (int p = 0; p < rows; p++, ap = ref Unsafe.Add(ref ap, lda), bp = ref Unsafe.Add(ref bp, ldb))
+                    {
+                        s = Vector256.FusedMultiplyAdd(Vector256.Create(ap), Vector256.LoadUnsafe(ref bp), s);
+                    }
+
+                    s.StoreUnsafe(ref ci);
+                }
+            }
+        }
+    }
+}
