@@ -10,7 +10,8 @@ internal static class GeneratedMembers
     public static readonly string[] Methods =
     {
         "Forward", "Backward", "Step", "NewParameters", "Packed", "PackedColumn", "PackDirection", "ForwardVector",
-        "PrepareTape", "LayerOutputOffset", "RecordOffset", "ProjectInputs", "StepVector", "Cell", "BackwardVector",
+        "PrepareTape", "LayerOutputOffset", "RecordOffset", "ProjectInputs", "ProjectRow", "StepVector", "Cell", "CellFromProducts",
+        "BackwardVector",
         "AccumulateOuter", "AccumulateBias", "ScatterAdd", "PropagateInputs", "DotRows", "CellBackward", "Rent", "Take",
         "LoadState", "StoreState", "PackedBase", "Offset",
     };

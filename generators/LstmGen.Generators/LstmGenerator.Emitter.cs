@@ -334,7 +334,19 @@ internal static class Emitter
             _w.Line($"/// <inheritdoc/>");
             _w.Line($"{Generated}");
             _w.Open($"public void Step({RoSpan} input, int batch, {Span} h, {Span} c, {Span} output)");
-            _w.Line($"{Net}.CheckStep(s_config, input, batch, h, c, output);");
+            if (_m.Bidirectional)
+            {
+                _w.Line($"{Net}.CheckStep(s_config, input, batch, h, c, output);");
+            }
+            else
+            {
+                _w.Line($"// The lengths are checked inline (this runs every time step); the shared check explains any mismatch.");
+                string cCheck = _p.Lstm ? Inv($"c.Length != (long)StateRows * batch * {H}") : "c.Length != 0";
+                _w.Open($"if (batch <= 0 || input.Length != (long)batch * InputSize || h.Length != (long)StateRows * batch * {HO} || {cCheck} || (output.Length != 0 && output.Length != (long)batch * {HO}))");
+                _w.Line($"{Net}.CheckStep(s_config, input, batch, h, c, output);");
+                _w.Close();
+            }
+
             _w.Open($"if (!UseVectors)");
             _w.Line($"Generic.Step(input, batch, h, c, output);");
             _w.Line($"return;");
@@ -567,28 +579,49 @@ internal static class Emitter
 
         private void EmitStep()
         {
+            bool padded = HO != HOP || (_p.Lstm && H != HP);
+            long rowScratch = GP + RS + (padded ? HOP + (_p.Lstm ? HP : 0) : 0);
+            bool onStack = rowScratch <= StackScratch;
+            _w.Line($"// One time step, row by row through every layer: a row's new h is the next layer's input, updated in place.");
             _w.Open($"private void StepVector({RoSpan} input, int batch, {Span} h, {Span} c, {Span} output)");
             _w.Line($"float[] w = Packed();");
-            OpenScratch($"((long)batch * ({GP} + {HO})) + {HOP + (_p.Lstm ? HP : 0)} + RecordLength", "batch");
-            _w.Line($"{Span} xproj = Take(ref scratch, batch * {GP});");
-            _w.Line($"{Span} layerOut = Take(ref scratch, batch * {HO});");
-            _w.Line($"{Span} hRun = Take(ref scratch, {HOP});");
-            _w.Line($"{Span} cRun = Take(ref scratch, {(_p.Lstm ? HP : 0)});");
-            _w.Line($"{Span} record = Take(ref scratch, RecordLength);");
-            _w.Line($"scoped {RoSpan} layerIn = input;");
+            if (onStack)
+            {
+                _w.Line($"// One row's input projection and record{(padded ? ", and its state padded to whole vectors" : "")}: constant sizes, on the stack.");
+                _w.Line($"{Span} xproj = stackalloc float[{GP}];");
+                _w.Line($"{Span} record = stackalloc float[RecordLength];");
+                if (padded)
+                {
+                    _w.Line($"{Span} hRun = stackalloc float[{HOP}];");
+                    _w.Line($"{Span} cRun = stackalloc float[{(_p.Lstm ? HP : 0)}];");
+                    _w.Line($"hRun.Clear();");
+                    _w.Line($"cRun.Clear();");
+                }
+            }
+            else
+            {
+                OpenScratch($"{rowScratch}L", "batch");
+                _w.Line($"{Span} xproj = Take(ref scratch, {GP});");
+                _w.Line($"{Span} record = Take(ref scratch, RecordLength);");
+                if (padded)
+                {
+                    _w.Line($"{Span} hRun = Take(ref scratch, {HOP});");
+                    _w.Line($"{Span} cRun = Take(ref scratch, {(_p.Lstm ? HP : 0)});");
+                }
+            }
+
+            _w.Open($"for (int b = 0; b < batch; b++)");
+            _w.Line($"scoped {RoSpan} x = input.Slice(b * InputSize, InputSize);");
             _w.Open($"for (int layer = 0; layer < NumLayers; layer++)");
             _w.Line($"int inSize = layer == 0 ? InputSize : OutputSize;");
             _w.Line($"ref float wBase = ref w[PackedBase(layer)];");
-            _w.Line($"// The whole layer input is projected before layerOut (which may be layerIn) is overwritten.");
-            _w.Line($"ProjectInputs(ref wBase, inSize, ref {MM}.GetReference(layerIn), false, 1, batch, ref xproj[0]);");
+            _w.Line($"ProjectRow(ref wBase, inSize, ref {MM}.GetReference(x), ref xproj[0]);");
             _w.Line($"ref float wh = ref {U}.Add(ref wBase, inSize * {GP});");
-            _w.Open($"for (int b = 0; b < batch; b++)");
             _w.Line($"{Span} hState = h.Slice(((layer * batch) + b) * {HO}, {HO});");
-            if (HO == HOP && (!_p.Lstm || H == HP))
+            if (!padded)
             {
                 // Sizes are whole vectors: the cell updates the caller's state rows in place, no padded copies.
-                _w.Line($"Cell(ref wh, ref xproj[b * {GP}], ref hState[0]{(_p.Lstm ? Inv($", ref c[((layer * batch) + b) * {H}]") : "")}, ref record[0]);");
-                _w.Line($"hState.CopyTo(layerOut.Slice(b * {HO}, {HO}));");
+                _w.Line($"Cell(ref wh, ref xproj[0], ref hState[0]{(_p.Lstm ? Inv($", ref c[((layer * batch) + b) * {H}]") : "")}, ref record[0]);");
             }
             else
             {
@@ -599,25 +632,65 @@ internal static class Emitter
                     _w.Line($"cState.CopyTo(cRun);");
                 }
 
-                _w.Line($"Cell(ref wh, ref xproj[b * {GP}], ref hRun[0]{(_p.Lstm ? ", ref cRun[0]" : "")}, ref record[0]);");
+                _w.Line($"Cell(ref wh, ref xproj[0], ref hRun[0]{(_p.Lstm ? ", ref cRun[0]" : "")}, ref record[0]);");
                 _w.Line($"hRun.Slice(0, {HO}).CopyTo(hState);");
                 if (_p.Lstm)
                 {
                     _w.Line($"cRun.Slice(0, {H}).CopyTo(cState);");
                 }
+            }
 
-                _w.Line($"hRun.Slice(0, {HO}).CopyTo(layerOut.Slice(b * {HO}, {HO}));");
+            _w.Line($"x = hState;");
+            _w.Close();
+            _w.Line();
+            _w.Open($"if (!output.IsEmpty)");
+            _w.Line($"x.CopyTo(output.Slice(b * {HO}, {HO}));");
+            _w.Close();
+            _w.Close();
+            if (!onStack)
+            {
+                CloseScratch();
             }
 
             _w.Close();
             _w.Line();
-            _w.Line($"layerIn = layerOut;");
+
+            _w.Line($"// xp = bias + W_ih x for one row, in packed columns: 4 vectors at a time (4 independent FMA chains), then single vectors.");
+            _w.Line($"{Hot}");
+            _w.Open($"private static void ProjectRow(ref float w, int inSize, ref float x, ref float xp)");
+            _w.Line($"ref float bias = ref {U}.Add(ref w, (inSize + {HO}) * {GP});");
+            _w.Line($"int v = 0;");
+            _w.Open($"for (; v + 32 <= {GP}; v += 32)");
+            for (int a = 0; a < 4; a++)
+            {
+                _w.Line($"{VF} a{a} = {LdE("bias", Inv($"v + {a * 8}"))};");
+            }
+
+            _w.Open($"for (int k = 0; k < inSize; k++)");
+            _w.Line($"{VF} xk = {V}.Create({U}.Add(ref x, k));");
+            _w.Line($"ref float wk = ref {U}.Add(ref w, (k * {GP}) + v);");
+            for (int a = 0; a < 4; a++)
+            {
+                _w.Line($"a{a} = {Fma("xk", Ld("wk", a * 8), Inv($"a{a}"))};");
+            }
+
             _w.Close();
             _w.Line();
-            _w.Open($"if (!output.IsEmpty)");
-            _w.Line($"layerOut.CopyTo(output);");
+            for (int a = 0; a < 4; a++)
+            {
+                _w.Line($"{StE(Inv($"a{a}"), "xp", Inv($"v + {a * 8}"))}");
+            }
+
             _w.Close();
-            CloseScratch();
+            _w.Line();
+            _w.Open($"for (; v < {GP}; v += 8)");
+            _w.Line($"{VF} acc = {LdE("bias", "v")};");
+            _w.Open($"for (int k = 0; k < inSize; k++)");
+            _w.Line($"acc = {Fma(Inv($"{V}.Create({U}.Add(ref x, k))"), LdE("w", Inv($"(k * {GP}) + v")), "acc")};");
+            _w.Close();
+            _w.Line();
+            _w.Line($"{StE("acc", "xp", "v")}");
+            _w.Close();
             _w.Close();
             _w.Line();
         }
@@ -762,15 +835,42 @@ internal static class Emitter
             }
             else if (cbVar is null)
             {
-                _w.Line($"{VF} hk;");
-                for (int k = 0; k < HO; k++)
+                // Small tiles split each sum into two FMA chains (even and odd k), halving the latency a step waits for;
+                // at most 12 accumulators, so they stay in the 16 vector registers of AVX2.
+                bool split = HO >= 4 && count * NG * 2 <= 12;
+                if (split)
                 {
-                    _w.Line($"hk = {V}.Create({U}.Add(ref hp, {k}));");
+                    _w.Line($"// Odd k go to second accumulators: two FMA chains per gate, added at the end.");
                     for (int j = 0; j < count; j++)
                     {
                         for (int gi = 0; gi < NG; gi++)
                         {
-                            _w.Line($"a{g[gi]}{j} = {Fma("hk", Ld("wh", (k * GP) + cbConst + (j * NG * 8) + (gi * 8)), Inv($"a{g[gi]}{j}"))};");
+                            _w.Line($"{VF} b{g[gi]}{j} = {VF}.Zero;");
+                        }
+                    }
+                }
+
+                _w.Line($"{VF} hk;");
+                for (int k = 0; k < HO; k++)
+                {
+                    _w.Line($"hk = {V}.Create({U}.Add(ref hp, {k}));");
+                    string acc = split && (k & 1) == 1 ? "b" : "a";
+                    for (int j = 0; j < count; j++)
+                    {
+                        for (int gi = 0; gi < NG; gi++)
+                        {
+                            _w.Line($"{acc}{g[gi]}{j} = {Fma("hk", Ld("wh", (k * GP) + cbConst + (j * NG * 8) + (gi * 8)), Inv($"{acc}{g[gi]}{j}"))};");
+                        }
+                    }
+                }
+
+                if (split)
+                {
+                    for (int j = 0; j < count; j++)
+                    {
+                        for (int gi = 0; gi < NG; gi++)
+                        {
+                            _w.Line($"a{g[gi]}{j} += b{g[gi]}{j};");
                         }
                     }
                 }

@@ -47,6 +47,10 @@ public static partial class Models
 {
     [LstmCell(Input = 20, Hidden = 70, Layers = 2)]
     public partial class LargeLstm { }
+
+    /// <summary>Large enough that Step's per-row scratch (packed gates and record) is rented instead of on the stack.</summary>
+    [GruCell(Input = 40, Hidden = 300, Layers = 2)]
+    public partial class LargeGru { }
 }
 
 /// <summary>Every declared cell, so tests can pick one by configuration.</summary>
@@ -57,6 +61,7 @@ internal static class Declared
         () => new Tagger(), () => new TinyLstm(), () => new AudioLstm(), () => new WideLstm(), () => new NoBiasLstm(),
         () => new BatchFirstLstm(), () => new StackedLstm(), () => new ProjectedLstm(), () => new DeepBiLstm(),
         () => new SmallGru(), () => new BiGru(), () => new ReluRnn(), () => new BiTanhRnn(), () => new Models.LargeLstm(),
+        () => new Models.LargeGru(),
     ];
 
     public static IRecurrentNetwork<float>? ForConfig(RecurrentConfig config) =>

@@ -19,6 +19,11 @@ public class GeneratedNetworkTests
         GeneratedVsGeneric.Check(net, seqLen: 9, batch: 2, seed: 13, withStates: true, cell);
         GeneratedVsGeneric.Check(net, seqLen: 3, batch: 4, seed: 14, withStates: true, cell);
         GeneratedVsGeneric.Check(net, seqLen: 2, batch: 33, seed: 15, withStates: true, cell);
+        if (!net.Config.Bidirectional)
+        {
+            GeneratedVsGeneric.CheckStep(net, steps: 3, batch: 1, seed: 16, cell);
+            GeneratedVsGeneric.CheckStep(net, steps: 2, batch: 5, seed: 17, cell);
+        }
     }
 
     [Theory]

@@ -165,7 +165,11 @@ namespace Golden
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen.Generators", "1.0.0")]
         public void Step(global::System.ReadOnlySpan<float> input, int batch, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> output)
         {
-            global::LstmGen.NetworkArguments.CheckStep(s_config, input, batch, h, c, output);
+            // The lengths are checked inline (this runs every time step); the shared check explains any mismatch.
+            if (batch <= 0 || input.Length != (long)batch * InputSize || h.Length != (long)StateRows * batch * 5 || c.Length != 0 || (output.Length != 0 && output.Length != (long)batch * 5))
+            {
+                global::LstmGen.NetworkArguments.CheckStep(s_config, input, batch, h, c, output);
+            }
             if (!UseVectors)
             {
                 Generic.Step(input, batch, h, c, output);
@@ -378,51 +382,77 @@ namespace Golden
             }
         }
 
+        // One time step, row by row through every layer: a row's new h is the next layer's input, updated in place.
         private void StepVector(global::System.ReadOnlySpan<float> input, int batch, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> output)
         {
             float[] w = Packed();
-            long length = ((long)batch * (24 + 5)) + 8 + RecordLength;
-            float[]? rented = length <= 2048 ? null : Rent(length, nameof(batch));
-            try
+            // One row's input projection and record, and its state padded to whole vectors: constant sizes, on the stack.
+            global::System.Span<float> xproj = stackalloc float[24];
+            global::System.Span<float> record = stackalloc float[RecordLength];
+            global::System.Span<float> hRun = stackalloc float[8];
+            global::System.Span<float> cRun = stackalloc float[0];
+            hRun.Clear();
+            cRun.Clear();
+            for (int b = 0; b < batch; b++)
             {
-                global::System.Span<float> scratch = rented is null ? stackalloc float[(int)length] : global::System.MemoryExtensions.AsSpan(rented, 0, (int)length);
-                scratch.Clear();
-                global::System.Span<float> xproj = Take(ref scratch, batch * 24);
-                global::System.Span<float> layerOut = Take(ref scratch, batch * 5);
-                global::System.Span<float> hRun = Take(ref scratch, 8);
-                global::System.Span<float> cRun = Take(ref scratch, 0);
-                global::System.Span<float> record = Take(ref scratch, RecordLength);
-                scoped global::System.ReadOnlySpan<float> layerIn = input;
+                scoped global::System.ReadOnlySpan<float> x = input.Slice(b * InputSize, InputSize);
                 for (int layer = 0; layer < NumLayers; layer++)
                 {
                     int inSize = layer == 0 ? InputSize : OutputSize;
                     ref float wBase = ref w[PackedBase(layer)];
-                    // The whole layer input is projected before layerOut (which may be layerIn) is overwritten.
-                    ProjectInputs(ref wBase, inSize, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerIn), false, 1, batch, ref xproj[0]);
+                    ProjectRow(ref wBase, inSize, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x), ref xproj[0]);
                     ref float wh = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wBase, inSize * 24);
-                    for (int b = 0; b < batch; b++)
-                    {
-                        global::System.Span<float> hState = h.Slice(((layer * batch) + b) * 5, 5);
-                        hState.CopyTo(hRun);
-                        Cell(ref wh, ref xproj[b * 24], ref hRun[0], ref record[0]);
-                        hRun.Slice(0, 5).CopyTo(hState);
-                        hRun.Slice(0, 5).CopyTo(layerOut.Slice(b * 5, 5));
-                    }
-
-                    layerIn = layerOut;
+                    global::System.Span<float> hState = h.Slice(((layer * batch) + b) * 5, 5);
+                    hState.CopyTo(hRun);
+                    Cell(ref wh, ref xproj[0], ref hRun[0], ref record[0]);
+                    hRun.Slice(0, 5).CopyTo(hState);
+                    x = hState;
                 }
 
                 if (!output.IsEmpty)
                 {
-                    layerOut.CopyTo(output);
+                    x.CopyTo(output.Slice(b * 5, 5));
                 }
             }
-            finally
+        }
+
+        // xp = bias + W_ih x for one row, in packed columns: 4 vectors at a time (4 independent FMA chains), then single vectors.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void ProjectRow(ref float w, int inSize, ref float x, ref float xp)
+        {
+            ref float bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (inSize + 5) * 24);
+            int v = 0;
+            for (; v + 32 <= 24; v += 32)
             {
-                if (rented is not null)
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(v + 0));
+                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(v + 8));
+                global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(v + 16));
+                global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(v + 24));
+                for (int k = 0; k < inSize; k++)
                 {
-                    global::System.Buffers.ArrayPool<float>.Shared.Return(rented);
+                    global::System.Runtime.Intrinsics.Vector256<float> xk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, k));
+                    ref float wk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (k * 24) + v);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(xk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, 0), a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(xk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, 8), a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(xk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, 16), a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(xk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, 24), a3);
                 }
+
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref xp, (nuint)(v + 0));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref xp, (nuint)(v + 8));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref xp, (nuint)(v + 16));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref xp, (nuint)(v + 24));
+            }
+
+            for (; v < 24; v += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(v));
+                for (int k = 0; k < inSize; k++)
+                {
+                    acc = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, k)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)((k * 24) + v)), acc);
+                }
+
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref xp, (nuint)(v));
             }
         }
 
@@ -449,27 +479,34 @@ namespace Golden
                 global::System.Runtime.Intrinsics.Vector256<float> ar0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(0));
                 global::System.Runtime.Intrinsics.Vector256<float> az0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(8));
                 global::System.Runtime.Intrinsics.Vector256<float> an0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bhn, (nuint)(0));
+                // Odd k go to second accumulators: two FMA chains per gate, added at the end.
+                global::System.Runtime.Intrinsics.Vector256<float> br0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> bz0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> bn0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector256<float> hk;
                 hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
                 ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ar0);
                 az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), az0);
                 an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), an0);
                 hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
-                ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), ar0);
-                az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), az0);
-                an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), an0);
+                br0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), br0);
+                bz0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), bz0);
+                bn0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), bn0);
                 hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
                 ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), ar0);
                 az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), az0);
                 an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), an0);
                 hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 3));
-                ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), ar0);
-                az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), az0);
-                an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), an0);
+                br0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), br0);
+                bz0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), bz0);
+                bn0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), bn0);
                 hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 4));
                 ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 96), ar0);
                 az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 104), az0);
                 an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 112), an0);
+                ar0 += br0;
+                az0 += bz0;
+                an0 += bn0;
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> r = global::LstmGen.Kernels.VectorMath.Sigmoid(ar0);
                     global::System.Runtime.Intrinsics.Vector256<float> z = global::LstmGen.Kernels.VectorMath.Sigmoid(az0);

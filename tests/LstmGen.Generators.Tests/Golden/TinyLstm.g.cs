@@ -165,7 +165,11 @@ namespace Golden
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen.Generators", "1.0.0")]
         public void Step(global::System.ReadOnlySpan<float> input, int batch, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> output)
         {
-            global::LstmGen.NetworkArguments.CheckStep(s_config, input, batch, h, c, output);
+            // The lengths are checked inline (this runs every time step); the shared check explains any mismatch.
+            if (batch <= 0 || input.Length != (long)batch * InputSize || h.Length != (long)StateRows * batch * 2 || c.Length != (long)StateRows * batch * 2 || (output.Length != 0 && output.Length != (long)batch * 2))
+            {
+                global::LstmGen.NetworkArguments.CheckStep(s_config, input, batch, h, c, output);
+            }
             if (!UseVectors)
             {
                 Generic.Step(input, batch, h, c, output);
@@ -371,54 +375,80 @@ namespace Golden
             }
         }
 
+        // One time step, row by row through every layer: a row's new h is the next layer's input, updated in place.
         private void StepVector(global::System.ReadOnlySpan<float> input, int batch, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> output)
         {
             float[] w = Packed();
-            long length = ((long)batch * (32 + 2)) + 16 + RecordLength;
-            float[]? rented = length <= 2048 ? null : Rent(length, nameof(batch));
-            try
+            // One row's input projection and record, and its state padded to whole vectors: constant sizes, on the stack.
+            global::System.Span<float> xproj = stackalloc float[32];
+            global::System.Span<float> record = stackalloc float[RecordLength];
+            global::System.Span<float> hRun = stackalloc float[8];
+            global::System.Span<float> cRun = stackalloc float[8];
+            hRun.Clear();
+            cRun.Clear();
+            for (int b = 0; b < batch; b++)
             {
-                global::System.Span<float> scratch = rented is null ? stackalloc float[(int)length] : global::System.MemoryExtensions.AsSpan(rented, 0, (int)length);
-                scratch.Clear();
-                global::System.Span<float> xproj = Take(ref scratch, batch * 32);
-                global::System.Span<float> layerOut = Take(ref scratch, batch * 2);
-                global::System.Span<float> hRun = Take(ref scratch, 8);
-                global::System.Span<float> cRun = Take(ref scratch, 8);
-                global::System.Span<float> record = Take(ref scratch, RecordLength);
-                scoped global::System.ReadOnlySpan<float> layerIn = input;
+                scoped global::System.ReadOnlySpan<float> x = input.Slice(b * InputSize, InputSize);
                 for (int layer = 0; layer < NumLayers; layer++)
                 {
                     int inSize = layer == 0 ? InputSize : OutputSize;
                     ref float wBase = ref w[PackedBase(layer)];
-                    // The whole layer input is projected before layerOut (which may be layerIn) is overwritten.
-                    ProjectInputs(ref wBase, inSize, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(layerIn), false, 1, batch, ref xproj[0]);
+                    ProjectRow(ref wBase, inSize, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x), ref xproj[0]);
                     ref float wh = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wBase, inSize * 32);
-                    for (int b = 0; b < batch; b++)
-                    {
-                        global::System.Span<float> hState = h.Slice(((layer * batch) + b) * 2, 2);
-                        hState.CopyTo(hRun);
-                        global::System.Span<float> cState = c.Slice(((layer * batch) + b) * 2, 2);
-                        cState.CopyTo(cRun);
-                        Cell(ref wh, ref xproj[b * 32], ref hRun[0], ref cRun[0], ref record[0]);
-                        hRun.Slice(0, 2).CopyTo(hState);
-                        cRun.Slice(0, 2).CopyTo(cState);
-                        hRun.Slice(0, 2).CopyTo(layerOut.Slice(b * 2, 2));
-                    }
-
-                    layerIn = layerOut;
+                    global::System.Span<float> hState = h.Slice(((layer * batch) + b) * 2, 2);
+                    hState.CopyTo(hRun);
+                    global::System.Span<float> cState = c.Slice(((layer * batch) + b) * 2, 2);
+                    cState.CopyTo(cRun);
+                    Cell(ref wh, ref xproj[0], ref hRun[0], ref cRun[0], ref record[0]);
+                    hRun.Slice(0, 2).CopyTo(hState);
+                    cRun.Slice(0, 2).CopyTo(cState);
+                    x = hState;
                 }
 
                 if (!output.IsEmpty)
                 {
-                    layerOut.CopyTo(output);
+                    x.CopyTo(output.Slice(b * 2, 2));
                 }
             }
-            finally
+        }
+
+        // xp = bias + W_ih x for one row, in packed columns: 4 vectors at a time (4 independent FMA chains), then single vectors.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void ProjectRow(ref float w, int inSize, ref float x, ref float xp)
+        {
+            ref float bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (inSize + 2) * 32);
+            int v = 0;
+            for (; v + 32 <= 32; v += 32)
             {
-                if (rented is not null)
+                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(v + 0));
+                global::System.Runtime.Intrinsics.Vector256<float> a1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(v + 8));
+                global::System.Runtime.Intrinsics.Vector256<float> a2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(v + 16));
+                global::System.Runtime.Intrinsics.Vector256<float> a3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(v + 24));
+                for (int k = 0; k < inSize; k++)
                 {
-                    global::System.Buffers.ArrayPool<float>.Shared.Return(rented);
+                    global::System.Runtime.Intrinsics.Vector256<float> xk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, k));
+                    ref float wk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, (k * 32) + v);
+                    a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(xk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, 0), a0);
+                    a1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(xk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, 8), a1);
+                    a2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(xk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, 16), a2);
+                    a3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(xk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, 24), a3);
                 }
+
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref xp, (nuint)(v + 0));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref xp, (nuint)(v + 8));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref xp, (nuint)(v + 16));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref xp, (nuint)(v + 24));
+            }
+
+            for (; v < 32; v += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(v));
+                for (int k = 0; k < inSize; k++)
+                {
+                    acc = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, k)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)((k * 32) + v)), acc);
+                }
+
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref xp, (nuint)(v));
             }
         }
 
