@@ -22,6 +22,88 @@ public static class Gemm
     public static void MultiplyAdd(int m, int n, int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
     {
         int i = 0;
+        if (Vector512.IsHardwareAccelerated && n >= 32)
+        {
+            // 8 rows by 32 columns in 512-bit vectors where 32 registers hold 16 accumulators; the other columns of
+            // those rows, and the rows after them, by the 4-row code.
+            int wide = n & ~31;
+            for (; i + 8 <= m; i += 8)
+            {
+                MultiplyAdd8x32(wide, k, ref Unsafe.Add(ref a, (nint)i * lda), lda, ref b, ldb, ref Unsafe.Add(ref c, (nint)i * ldc), ldc);
+            }
+
+            if (i > 0 && wide < n)
+            {
+                MultiplyAddRows(i, n - wide, k, ref a, lda, ref Unsafe.Add(ref b, wide), ldb, ref Unsafe.Add(ref c, wide), ldc);
+            }
+        }
+
+        MultiplyAddRows(m - i, n, k, ref Unsafe.Add(ref a, (nint)i * lda), lda, ref b, ldb, ref Unsafe.Add(ref c, (nint)i * ldc), ldc);
+    }
+
+    /// <summary>8 rows of <see cref="MultiplyAdd"/>, columns 0..n (a multiple of 32), in 512-bit vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MultiplyAdd8x32(int n, int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
+    {
+        for (int j = 0; j < n; j += 32)
+        {
+            ref float cj = ref Unsafe.Add(ref c, j);
+            Vector512<float> s00 = Vector512.LoadUnsafe(ref cj), s01 = Vector512.LoadUnsafe(ref cj, 16);
+            Vector512<float> s10 = Vector512.LoadUnsafe(ref cj, (nuint)ldc), s11 = Vector512.LoadUnsafe(ref cj, (nuint)ldc + 16);
+            Vector512<float> s20 = Vector512.LoadUnsafe(ref cj, 2 * (nuint)ldc), s21 = Vector512.LoadUnsafe(ref cj, (2 * (nuint)ldc) + 16);
+            Vector512<float> s30 = Vector512.LoadUnsafe(ref cj, 3 * (nuint)ldc), s31 = Vector512.LoadUnsafe(ref cj, (3 * (nuint)ldc) + 16);
+            Vector512<float> s40 = Vector512.LoadUnsafe(ref cj, 4 * (nuint)ldc), s41 = Vector512.LoadUnsafe(ref cj, (4 * (nuint)ldc) + 16);
+            Vector512<float> s50 = Vector512.LoadUnsafe(ref cj, 5 * (nuint)ldc), s51 = Vector512.LoadUnsafe(ref cj, (5 * (nuint)ldc) + 16);
+            Vector512<float> s60 = Vector512.LoadUnsafe(ref cj, 6 * (nuint)ldc), s61 = Vector512.LoadUnsafe(ref cj, (6 * (nuint)ldc) + 16);
+            Vector512<float> s70 = Vector512.LoadUnsafe(ref cj, 7 * (nuint)ldc), s71 = Vector512.LoadUnsafe(ref cj, (7 * (nuint)ldc) + 16);
+            ref float bp = ref Unsafe.Add(ref b, j);
+            ref float ap = ref a;
+            for (int p = 0; p < k; p++, bp = ref Unsafe.Add(ref bp, ldb), ap = ref Unsafe.Add(ref ap, 1))
+            {
+                Vector512<float> b0 = Vector512.LoadUnsafe(ref bp);
+                Vector512<float> b1 = Vector512.LoadUnsafe(ref bp, 16);
+                Vector512<float> x = Vector512.Create(ap);
+                s00 = Vector512.FusedMultiplyAdd(x, b0, s00);
+                s01 = Vector512.FusedMultiplyAdd(x, b1, s01);
+                x = Vector512.Create(Unsafe.Add(ref ap, lda));
+                s10 = Vector512.FusedMultiplyAdd(x, b0, s10);
+                s11 = Vector512.FusedMultiplyAdd(x, b1, s11);
+                x = Vector512.Create(Unsafe.Add(ref ap, 2 * (nint)lda));
+                s20 = Vector512.FusedMultiplyAdd(x, b0, s20);
+                s21 = Vector512.FusedMultiplyAdd(x, b1, s21);
+                x = Vector512.Create(Unsafe.Add(ref ap, 3 * (nint)lda));
+                s30 = Vector512.FusedMultiplyAdd(x, b0, s30);
+                s31 = Vector512.FusedMultiplyAdd(x, b1, s31);
+                x = Vector512.Create(Unsafe.Add(ref ap, 4 * (nint)lda));
+                s40 = Vector512.FusedMultiplyAdd(x, b0, s40);
+                s41 = Vector512.FusedMultiplyAdd(x, b1, s41);
+                x = Vector512.Create(Unsafe.Add(ref ap, 5 * (nint)lda));
+                s50 = Vector512.FusedMultiplyAdd(x, b0, s50);
+                s51 = Vector512.FusedMultiplyAdd(x, b1, s51);
+                x = Vector512.Create(Unsafe.Add(ref ap, 6 * (nint)lda));
+                s60 = Vector512.FusedMultiplyAdd(x, b0, s60);
+                s61 = Vector512.FusedMultiplyAdd(x, b1, s61);
+                x = Vector512.Create(Unsafe.Add(ref ap, 7 * (nint)lda));
+                s70 = Vector512.FusedMultiplyAdd(x, b0, s70);
+                s71 = Vector512.FusedMultiplyAdd(x, b1, s71);
+            }
+
+            s00.StoreUnsafe(ref cj); s01.StoreUnsafe(ref cj, 16);
+            s10.StoreUnsafe(ref cj, (nuint)ldc); s11.StoreUnsafe(ref cj, (nuint)ldc + 16);
+            s20.StoreUnsafe(ref cj, 2 * (nuint)ldc); s21.StoreUnsafe(ref cj, (2 * (nuint)ldc) + 16);
+            s30.StoreUnsafe(ref cj, 3 * (nuint)ldc); s31.StoreUnsafe(ref cj, (3 * (nuint)ldc) + 16);
+            s40.StoreUnsafe(ref cj, 4 * (nuint)ldc); s41.StoreUnsafe(ref cj, (4 * (nuint)ldc) + 16);
+            s50.StoreUnsafe(ref cj, 5 * (nuint)ldc); s51.StoreUnsafe(ref cj, (5 * (nuint)ldc) + 16);
+            s60.StoreUnsafe(ref cj, 6 * (nuint)ldc); s61.StoreUnsafe(ref cj, (6 * (nuint)ldc) + 16);
+            s70.StoreUnsafe(ref cj, 7 * (nuint)ldc); s71.StoreUnsafe(ref cj, (7 * (nuint)ldc) + 16);
+        }
+    }
+
+    /// <summary><see cref="MultiplyAdd"/> in tiles of 4 rows (512-bit where accelerated), then single rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MultiplyAddRows(int m, int n, int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
+    {
+        int i = 0;
         for (; i + 4 <= m; i += 4)
         {
             ref float a0 = ref Unsafe.Add(ref a, (nint)i * lda);
@@ -444,8 +526,63 @@ public static class Gemm
         for (; j + 32 <= n; j += 32)
         {
             int i = 0;
-            for (; i + 4 <= m; i += 4)
+            for (; i + 8 <= m; i += 8)
             {
+                // 8 rows of C by 2 vectors: 16 accumulators of the 32 registers, each B load feeding 8 FMAs.
+                ref float c0 = ref Unsafe.Add(ref c, ((nint)i * ldc) + j);
+                Vector512<float> s00 = Vector512.LoadUnsafe(ref c0), s01 = Vector512.LoadUnsafe(ref c0, 16);
+                Vector512<float> s10 = Vector512.LoadUnsafe(ref c0, (nuint)ldc), s11 = Vector512.LoadUnsafe(ref c0, (nuint)ldc + 16);
+                Vector512<float> s20 = Vector512.LoadUnsafe(ref c0, 2 * (nuint)ldc), s21 = Vector512.LoadUnsafe(ref c0, (2 * (nuint)ldc) + 16);
+                Vector512<float> s30 = Vector512.LoadUnsafe(ref c0, 3 * (nuint)ldc), s31 = Vector512.LoadUnsafe(ref c0, (3 * (nuint)ldc) + 16);
+                Vector512<float> s40 = Vector512.LoadUnsafe(ref c0, 4 * (nuint)ldc), s41 = Vector512.LoadUnsafe(ref c0, (4 * (nuint)ldc) + 16);
+                Vector512<float> s50 = Vector512.LoadUnsafe(ref c0, 5 * (nuint)ldc), s51 = Vector512.LoadUnsafe(ref c0, (5 * (nuint)ldc) + 16);
+                Vector512<float> s60 = Vector512.LoadUnsafe(ref c0, 6 * (nuint)ldc), s61 = Vector512.LoadUnsafe(ref c0, (6 * (nuint)ldc) + 16);
+                Vector512<float> s70 = Vector512.LoadUnsafe(ref c0, 7 * (nuint)ldc), s71 = Vector512.LoadUnsafe(ref c0, (7 * (nuint)ldc) + 16);
+                ref float ap = ref Unsafe.Add(ref aBlock, i);
+                ref float bp = ref Unsafe.Add(ref bBlock, j);
+                for (int p = 0; p < rows; p++, ap = ref Unsafe.Add(ref ap, lda), bp = ref Unsafe.Add(ref bp, ldb))
+                {
+                    Vector512<float> b0 = Vector512.LoadUnsafe(ref bp);
+                    Vector512<float> b1 = Vector512.LoadUnsafe(ref bp, 16);
+                    Vector512<float> x = Vector512.Create(ap);
+                    s00 = Vector512.FusedMultiplyAdd(x, b0, s00);
+                    s01 = Vector512.FusedMultiplyAdd(x, b1, s01);
+                    x = Vector512.Create(Unsafe.Add(ref ap, 1));
+                    s10 = Vector512.FusedMultiplyAdd(x, b0, s10);
+                    s11 = Vector512.FusedMultiplyAdd(x, b1, s11);
+                    x = Vector512.Create(Unsafe.Add(ref ap, 2));
+                    s20 = Vector512.FusedMultiplyAdd(x, b0, s20);
+                    s21 = Vector512.FusedMultiplyAdd(x, b1, s21);
+                    x = Vector512.Create(Unsafe.Add(ref ap, 3));
+                    s30 = Vector512.FusedMultiplyAdd(x, b0, s30);
+                    s31 = Vector512.FusedMultiplyAdd(x, b1, s31);
+                    x = Vector512.Create(Unsafe.Add(ref ap, 4));
+                    s40 = Vector512.FusedMultiplyAdd(x, b0, s40);
+                    s41 = Vector512.FusedMultiplyAdd(x, b1, s41);
+                    x = Vector512.Create(Unsafe.Add(ref ap, 5));
+                    s50 = Vector512.FusedMultiplyAdd(x, b0, s50);
+                    s51 = Vector512.FusedMultiplyAdd(x, b1, s51);
+                    x = Vector512.Create(Unsafe.Add(ref ap, 6));
+                    s60 = Vector512.FusedMultiplyAdd(x, b0, s60);
+                    s61 = Vector512.FusedMultiplyAdd(x, b1, s61);
+                    x = Vector512.Create(Unsafe.Add(ref ap, 7));
+                    s70 = Vector512.FusedMultiplyAdd(x, b0, s70);
+                    s71 = Vector512.FusedMultiplyAdd(x, b1, s71);
+                }
+
+                s00.StoreUnsafe(ref c0); s01.StoreUnsafe(ref c0, 16);
+                s10.StoreUnsafe(ref c0, (nuint)ldc); s11.StoreUnsafe(ref c0, (nuint)ldc + 16);
+                s20.StoreUnsafe(ref c0, 2 * (nuint)ldc); s21.StoreUnsafe(ref c0, (2 * (nuint)ldc) + 16);
+                s30.StoreUnsafe(ref c0, 3 * (nuint)ldc); s31.StoreUnsafe(ref c0, (3 * (nuint)ldc) + 16);
+                s40.StoreUnsafe(ref c0, 4 * (nuint)ldc); s41.StoreUnsafe(ref c0, (4 * (nuint)ldc) + 16);
+                s50.StoreUnsafe(ref c0, 5 * (nuint)ldc); s51.StoreUnsafe(ref c0, (5 * (nuint)ldc) + 16);
+                s60.StoreUnsafe(ref c0, 6 * (nuint)ldc); s61.StoreUnsafe(ref c0, (6 * (nuint)ldc) + 16);
+                s70.StoreUnsafe(ref c0, 7 * (nuint)ldc); s71.StoreUnsafe(ref c0, (7 * (nuint)ldc) + 16);
+            }
+
+            if (i + 4 <= m)
+            {
+                // 4 more rows.
                 ref float c0 = ref Unsafe.Add(ref c, ((nint)i * ldc) + j);
                 ref float c1 = ref Unsafe.Add(ref c0, ldc);
                 ref float c2 = ref Unsafe.Add(ref c1, ldc);
@@ -478,6 +615,7 @@ public static class Gemm
                 s10.StoreUnsafe(ref c1); s11.StoreUnsafe(ref c1, 16);
                 s20.StoreUnsafe(ref c2); s21.StoreUnsafe(ref c2, 16);
                 s30.StoreUnsafe(ref c3); s31.StoreUnsafe(ref c3, 16);
+                i += 4;
             }
 
             for (; i < m; i++)
