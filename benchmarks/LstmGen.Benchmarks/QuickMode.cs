@@ -14,6 +14,7 @@ public static class QuickMode
     public static int Run(string[] args)
     {
         string? jsonPath = null;
+        string? torchPath = null;
         string filter = "";
         int rounds = 11;
         for (int i = 0; i < args.Length; i++)
@@ -23,7 +24,8 @@ public static class QuickMode
                 case "--json": jsonPath = args[++i]; break;
                 case "--filter": filter = args[++i]; break;
                 case "--rounds": rounds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                default: throw new ArgumentException($"Unknown quick-mode option '{args[i]}' (options: --json FILE, --filter TEXT, --rounds N).");
+                case "--torch": torchPath = args[++i]; break;
+                default: throw new ArgumentException($"Unknown quick-mode option '{args[i]}' (options: --json FILE, --filter TEXT, --rounds N, --torch TORCH_BENCH_JSON).");
             }
         }
 
@@ -54,12 +56,20 @@ public static class QuickMode
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"quick mode: {rounds} interleaved rounds per scenario, medians; {clock.Elapsed.TotalSeconds:0} s in all"));
+        if (torchPath is not null)
+        {
+            results.AddRange(TorchResults(torchPath).Where(t => results.Any(r => r.Scenario == t.Scenario)));
+            Console.WriteLine();
+            Console.WriteLine(MarkdownTable(results));
+        }
+
         if (jsonPath is not null)
         {
             var doc = new
             {
                 machine = $"{RuntimeInformation.OSArchitecture}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}",
                 date = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture),
+                pytorch = torchPath is null ? null : "medians from " + Path.GetFileName(torchPath) + " (torch_bench.py, one thread), impl \"pytorch\"",
                 results,
             };
             File.WriteAllText(jsonPath, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
@@ -138,6 +148,50 @@ public static class QuickMode
         }
 
         return string.Create(CultureInfo.InvariantCulture, $"max |diff| {worst:0.0e0}");
+    }
+
+    /// <summary>
+    /// PyTorch's medians for the same scenarios from a torch_bench.py JSON file (one thread; the OpenBLAS run when there
+    /// is one), as results with impl "pytorch".
+    /// </summary>
+    private static List<Result> TorchResults(string path)
+    {
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(path));
+        JsonElement[] runs = doc.RootElement.GetProperty("runs").EnumerateArray().ToArray();
+        JsonElement run = runs.FirstOrDefault(r => r.GetProperty("meta").GetProperty("blas_variant").GetString() == "openblas");
+        run = run.ValueKind == JsonValueKind.Undefined ? runs[0] : run;
+        var list = new List<Result>();
+        foreach (JsonElement r in run.GetProperty("results").EnumerateArray().Where(r => r.GetProperty("threads").GetInt32() == 1))
+        {
+            var key = (r.GetProperty("scenario").GetString(), r.GetProperty("variant").GetString());
+            if (Scenario.All.FirstOrDefault(s => s.TorchKey == key) is { } s)
+            {
+                list.Add(new Result(s.Name, "pytorch", s.Unit, Math.Round(r.GetProperty("median").GetDouble(), 3)));
+            }
+        }
+
+        return list;
+    }
+
+    /// <summary>The README's results table: generic, generated and PyTorch medians side by side, with the targets.</summary>
+    private static string MarkdownTable(List<Result> results)
+    {
+        string Cell(string scenario, string impl) =>
+            results.FirstOrDefault(r => r.Scenario == scenario && r.Impl == impl) is { } r ? r.Median.ToString("0.0", CultureInfo.InvariantCulture) : "-";
+        string Ratio(string scenario, string over, string under) =>
+            results.FirstOrDefault(r => r.Scenario == scenario && r.Impl == over) is { } a && results.FirstOrDefault(r => r.Scenario == scenario && r.Impl == under) is { } b
+                ? (a.Median / b.Median).ToString("0.0", CultureInfo.InvariantCulture) + "×" : "-";
+        var text = new System.Text.StringBuilder();
+        text.AppendLine("| scenario | unit | generic | generated | PyTorch | generic ÷ generated | PyTorch ÷ generated | target (generated) |");
+        text.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |");
+        foreach (Scenario s in Scenario.All.Where(s => results.Any(r => r.Scenario == s.Name)))
+        {
+            string unit = s.Unit == "us" ? "µs" : "ns/step";
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {s.Name} | {unit} | {Cell(s.Name, "generic")} | {Cell(s.Name, "generated")} | {Cell(s.Name, "pytorch")} | {Ratio(s.Name, "generic", "generated")} | {Ratio(s.Name, "pytorch", "generated")} | {s.Target} |"));
+        }
+
+        return text.ToString();
     }
 
     private sealed record Result(string Scenario, string Impl, string Unit, double Median);

@@ -6,6 +6,12 @@ namespace LstmGen.Benchmarks;
 /// </summary>
 public sealed record Scenario(string Name, string Unit, RecurrentConfig Config, int Batch, int SeqLen, Workload Workload)
 {
+    /// <summary>torch_bench.py's name for the same work: its scenario and variant columns.</summary>
+    public (string Scenario, string Variant) TorchKey { get; init; }
+
+    /// <summary>The benchmark issue's target for the generated path, as text for the results table.</summary>
+    public string Target { get; init; } = "";
+
     /// <summary>Time steps per timed call, to report per-step units.</summary>
     public int StepsPerCall => Workload == Workload.Step ? 1 : SeqLen;
 
@@ -15,22 +21,25 @@ public sealed record Scenario(string Name, string Unit, RecurrentConfig Config, 
     private static List<Scenario> Build()
     {
         var list = new List<Scenario>();
+        // Step targets from the issue: ahead of RTNeural's compile-time LSTM (44, 60, 93, 607 ns) at every size.
+        var stepTargets = new Dictionary<int, string> { [8] = "≤ 40 ns", [16] = "≤ 55 ns", [32] = "≤ 85 ns", [64] = "≤ 450 ns" };
         foreach (int h in new[] { 8, 16, 32, 64 })
         {
             var a = new RecurrentConfig(CellKind.Lstm, 1, h);
-            list.Add(new($"A-h{h}-step", "ns/step", a, 1, 1, Workload.Step));
-            list.Add(new($"A-h{h}-seq2048", "ns/step", a, 1, 2048, Workload.Forward));
+            string vsGeneric = h <= 32 ? ", ≥ 5× generic" : "";
+            list.Add(new($"A-h{h}-step", "ns/step", a, 1, 1, Workload.Step) { TorchKey = ("A.loop", $"H={h}"), Target = stepTargets[h] + vsGeneric });
+            list.Add(new($"A-h{h}-seq2048", "ns/step", a, 1, 2048, Workload.Forward) { TorchKey = ("A.seq", $"H={h}"), Target = "≥ generic" + vsGeneric });
         }
 
         var b = new RecurrentConfig(CellKind.Lstm, 5, 6, numLayers: 2, bidirectional: true);
-        list.Add(new("B-fwd", "us", b, 3, 64, Workload.Forward));
-        list.Add(new("B-fwdbwd", "us", b, 3, 64, Workload.ForwardBackward));
+        list.Add(new("B-fwd", "us", b, 3, 64, Workload.Forward) { TorchKey = ("B", "fwd"), Target = "≤ 20 µs" });
+        list.Add(new("B-fwdbwd", "us", b, 3, 64, Workload.ForwardBackward) { TorchKey = ("B", "fwd+bwd"), Target = "≤ 60 µs" });
         var c = new RecurrentConfig(CellKind.Lstm, 32, 128, numLayers: 2);
-        list.Add(new("C-fwd", "us", c, 32, 64, Workload.Forward));
-        list.Add(new("C-fwdbwd", "us", c, 32, 64, Workload.ForwardBackward));
+        list.Add(new("C-fwd", "us", c, 32, 64, Workload.Forward) { TorchKey = ("C", "fwd"), Target = "≥ generic" });
+        list.Add(new("C-fwdbwd", "us", c, 32, 64, Workload.ForwardBackward) { TorchKey = ("C", "fwd+bwd"), Target = "≤ 23 ms" });
         var d = new RecurrentConfig(CellKind.Gru, 16, 64);
-        list.Add(new("D-fwd", "us", d, 16, 100, Workload.Forward));
-        list.Add(new("D-fwdbwd", "us", d, 16, 100, Workload.ForwardBackward));
+        list.Add(new("D-fwd", "us", d, 16, 100, Workload.Forward) { TorchKey = ("D", "fwd"), Target = "≥ generic" });
+        list.Add(new("D-fwdbwd", "us", d, 16, 100, Workload.ForwardBackward) { TorchKey = ("D", "fwd+bwd"), Target = "≤ 5 ms" });
         return list;
     }
 }
