@@ -77,9 +77,10 @@ internal static class Emitter
         // The panel also holds the bias-gradient sums (GP floats).
         private long PanelLength => Math.Max((long)Math.Max(I, OS) * PanelColumns, GP);
 
-        // Looped shapes compute a time step's recurrent products for all batch rows as one matrix product, so each loaded
-        // weight vector serves 4 rows; unrolled shapes are small enough that the per-row unrolled product is faster.
-        private bool BatchedProducts => !_p.UnrollStep;
+        // A time step's recurrent products for all batch rows as one matrix product, so each loaded weight vector serves
+        // 4 to 8 rows: always for looped shapes; for unrolled ones from MinBatchedRows rows, below which the per-row
+        // unrolled product (one dependent chain per row) is faster.
+        private const int MinBatchedRows = 8;
 
         private string[] GateNames => _m.Kind switch
         {
@@ -129,10 +130,7 @@ internal static class Emitter
                 EmitForward();
                 EmitStep();
                 EmitCell(fromProducts: false);
-                if (BatchedProducts)
-                {
-                    EmitCell(fromProducts: true);
-                }
+                EmitCell(fromProducts: true);
 
                 EmitBackward();
                 EmitCellBackward();
@@ -454,17 +452,18 @@ internal static class Emitter
             _w.Line($"PrepareTape(input, seqLen, batch);");
             _w.Close();
             _w.Line();
-            _w.Line($"// Scratch: input projections, two layer buffers when not recording, running h and c, one record row{(BatchedProducts ? ", a step's recurrent products" : "")}.");
-            OpenScratch($"((long)rows * {GP}) + (training ? 0 : 2L * rows * OutputSize) + ((long)batch * {HOP + (_p.Lstm ? HP : 0) + (BatchedProducts ? GP : 0)}) + RecordLength", "seqLen");
+            _w.Line($"// Scratch: input projections, two layer buffers when not recording, running h and c, one record row, a step's recurrent products.");
+            OpenScratch($"((long)rows * {GP}) + (training ? 0 : 2L * rows * OutputSize) + ((long)batch * {HOP + (_p.Lstm ? HP : 0) + GP}) + RecordLength", "seqLen");
             _w.Line($"{Span} xproj = Take(ref scratch, rows * {GP});");
             _w.Line($"{Span} bufferA = Take(ref scratch, training ? 0 : rows * OutputSize);");
             _w.Line($"{Span} bufferB = Take(ref scratch, training ? 0 : rows * OutputSize);");
             _w.Line($"{Span} hRun = Take(ref scratch, batch * {HOP});");
             _w.Line($"{Span} cRun = Take(ref scratch, batch * {(_p.Lstm ? HP : 0)});");
             _w.Line($"{Span} record = Take(ref scratch, RecordLength);");
-            if (BatchedProducts)
+            _w.Line($"{Span} gh = Take(ref scratch, batch * {GP});");
+            if (_p.UnrollStep)
             {
-                _w.Line($"{Span} gh = Take(ref scratch, batch * {GP});");
+                _w.Line($"bool batched = batch >= {MinBatchedRows};");
             }
 
             _w.Line($"scoped {RoSpan} layerIn = input;");
@@ -487,23 +486,38 @@ internal static class Emitter
 
             _w.Open($"for (int s = 0; s < seqLen; s++)");
             _w.Line($"int t = dir == 0 ? s : seqLen - 1 - s;");
-            if (BatchedProducts)
+            if (_p.UnrollStep)
             {
-                _w.Line($"// The recurrent products of every batch row at once: gh = h W_hh.");
-                _w.Line($"gh.Clear();");
-                _w.Line($"{Gemm}.MultiplyAdd(batch, {GP}, {HO}, ref hRun[0], {HOP}, ref wh, {GP}, ref gh[0], {GP});");
+                _w.Open($"if (batched)");
             }
+
+            _w.Line($"// The recurrent products of every batch row at once: gh = h W_hh.");
+            _w.Line($"gh.Clear();");
+            _w.Line($"{Gemm}.MultiplyAdd(batch, {GP}, {HO}, ref hRun[0], {HOP}, ref wh, {GP}, ref gh[0], {GP});");
+            if (_p.UnrollStep)
+            {
+                _w.Close();
+            }
+
+            _w.Line();
 
             _w.Open($"for (int b = 0; b < batch; b++)");
             _w.Line($"int row = (t * batch) + b;");
             _w.Line($"ref float rec = ref training ? ref _tape[RecordOffset(rows, ld, row)] : ref record[0];");
-            if (BatchedProducts)
+            string fromProducts = Inv($"CellFromProducts(ref wh, ref gh[b * {GP}], ref xproj[row * {GP}], ref hRun[b * {HOP}]{(_p.Lstm ? Inv($", ref cRun[b * {HP}]") : "")}, ref rec);");
+            if (_p.UnrollStep)
             {
-                _w.Line($"CellFromProducts(ref wh, ref gh[b * {GP}], ref xproj[row * {GP}], ref hRun[b * {HOP}]{(_p.Lstm ? Inv($", ref cRun[b * {HP}]") : "")}, ref rec);");
+                _w.Open($"if (batched)");
+                _w.Line($"{fromProducts}");
+                _w.Close();
+                _w.Open($"else");
+                _w.Line($"Cell(ref wh, ref xproj[row * {GP}], ref hRun[b * {HOP}]{(_p.Lstm ? Inv($", ref cRun[b * {HP}]") : "")}, ref rec);");
+                _w.Close();
+                _w.Line();
             }
             else
             {
-                _w.Line($"Cell(ref wh, ref xproj[row * {GP}], ref hRun[b * {HOP}]{(_p.Lstm ? Inv($", ref cRun[b * {HP}]") : "")}, ref rec);");
+                _w.Line($"{fromProducts}");
             }
 
             _w.Line($"hRun.Slice(b * {HOP}, {HO}).CopyTo(layerOut.Slice(((outBatchFirst ? (b * seqLen) + t : row) * OutputSize) + (dir * {HO}), {HO}));");

@@ -267,8 +267,8 @@ namespace Golden
                 PrepareTape(input, seqLen, batch);
             }
 
-            // Scratch: input projections, two layer buffers when not recording, running h and c, one record row.
-            long length = ((long)rows * 24) + (training ? 0 : 2L * rows * OutputSize) + ((long)batch * 8) + RecordLength;
+            // Scratch: input projections, two layer buffers when not recording, running h and c, one record row, a step's recurrent products.
+            long length = ((long)rows * 24) + (training ? 0 : 2L * rows * OutputSize) + ((long)batch * 32) + RecordLength;
             float[]? rented = length <= 2048 ? null : Rent(length, nameof(seqLen));
             try
             {
@@ -280,6 +280,8 @@ namespace Golden
                 global::System.Span<float> hRun = Take(ref scratch, batch * 8);
                 global::System.Span<float> cRun = Take(ref scratch, batch * 0);
                 global::System.Span<float> record = Take(ref scratch, RecordLength);
+                global::System.Span<float> gh = Take(ref scratch, batch * 24);
+                bool batched = batch >= 8;
                 scoped global::System.ReadOnlySpan<float> layerIn = input;
                 bool inBatchFirst = IsBatchFirst;
                 for (int layer = 0; layer < NumLayers; layer++)
@@ -298,11 +300,26 @@ namespace Golden
                         for (int s = 0; s < seqLen; s++)
                         {
                             int t = dir == 0 ? s : seqLen - 1 - s;
+                            if (batched)
+                            {
+                                // The recurrent products of every batch row at once: gh = h W_hh.
+                                gh.Clear();
+                                global::LstmGen.Kernels.Gemm.MultiplyAdd(batch, 24, 5, ref hRun[0], 8, ref wh, 24, ref gh[0], 24);
+                            }
+
                             for (int b = 0; b < batch; b++)
                             {
                                 int row = (t * batch) + b;
                                 ref float rec = ref training ? ref _tape[RecordOffset(rows, ld, row)] : ref record[0];
-                                Cell(ref wh, ref xproj[row * 24], ref hRun[b * 8], ref rec);
+                                if (batched)
+                                {
+                                    CellFromProducts(ref wh, ref gh[b * 24], ref xproj[row * 24], ref hRun[b * 8], ref rec);
+                                }
+                                else
+                                {
+                                    Cell(ref wh, ref xproj[row * 24], ref hRun[b * 8], ref rec);
+                                }
+
                                 hRun.Slice(b * 8, 5).CopyTo(layerOut.Slice(((outBatchFirst ? (b * seqLen) + t : row) * OutputSize) + (dir * 5), 5));
                             }
                         }
@@ -507,6 +524,44 @@ namespace Golden
                 ar0 += br0;
                 az0 += bz0;
                 an0 += bn0;
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> r = global::LstmGen.Kernels.VectorMath.Sigmoid(ar0);
+                    global::System.Runtime.Intrinsics.Vector256<float> z = global::LstmGen.Kernels.VectorMath.Sigmoid(az0);
+                    global::System.Runtime.Intrinsics.Vector256<float> n = global::LstmGen.Kernels.VectorMath.Tanh(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(r, an0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(16))));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gates, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gates, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n, ref gates, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(an0, ref hhn, (nuint)(0));
+                    // h = (1 - z) * n + z * h = n + z * (h - n).
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(z, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hp, (nuint)(0)) - n, n), ref h, (nuint)(0));
+                }
+            }
+        }
+
+        /// <summary>
+        /// One time step of one batch row whose recurrent products gh = W_hh h were computed for the whole batch at once:
+        /// gates = xproj + gh, then the cell update.
+        /// h (padded to 8) are updated in place; what BPTT needs goes to the record row.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void CellFromProducts(ref float wh, ref float gh, ref float xp, ref float h, ref float rec)
+        {
+            // h (and c) before the step go to the record; the products read h from there, so h can be overwritten in place.
+            ref float hp = ref rec;
+            for (int v = 0; v < 8; v += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h, (nuint)v), ref hp, (nuint)v);
+            }
+
+            ref float gates = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 8);
+            ref float hhn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 32);
+            ref float bhn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, 144);
+
+            // Units 0..4 (lanes 5..7 of the last block padding): gates r, z, n of 1 block(s) in packed columns 0..23.
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> ar0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(0)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh, (nuint)(0));
+                global::System.Runtime.Intrinsics.Vector256<float> az0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(8)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh, (nuint)(8));
+                global::System.Runtime.Intrinsics.Vector256<float> an0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bhn, (nuint)(0)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh, (nuint)(16));
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> r = global::LstmGen.Kernels.VectorMath.Sigmoid(ar0);
                     global::System.Runtime.Intrinsics.Vector256<float> z = global::LstmGen.Kernels.VectorMath.Sigmoid(az0);

@@ -258,8 +258,8 @@ namespace Golden
                 PrepareTape(input, seqLen, batch);
             }
 
-            // Scratch: input projections, two layer buffers when not recording, running h and c, one record row.
-            long length = ((long)rows * 32) + (training ? 0 : 2L * rows * OutputSize) + ((long)batch * 16) + RecordLength;
+            // Scratch: input projections, two layer buffers when not recording, running h and c, one record row, a step's recurrent products.
+            long length = ((long)rows * 32) + (training ? 0 : 2L * rows * OutputSize) + ((long)batch * 48) + RecordLength;
             float[]? rented = length <= 2048 ? null : Rent(length, nameof(seqLen));
             try
             {
@@ -271,6 +271,8 @@ namespace Golden
                 global::System.Span<float> hRun = Take(ref scratch, batch * 8);
                 global::System.Span<float> cRun = Take(ref scratch, batch * 8);
                 global::System.Span<float> record = Take(ref scratch, RecordLength);
+                global::System.Span<float> gh = Take(ref scratch, batch * 32);
+                bool batched = batch >= 8;
                 scoped global::System.ReadOnlySpan<float> layerIn = input;
                 bool inBatchFirst = IsBatchFirst;
                 for (int layer = 0; layer < NumLayers; layer++)
@@ -290,11 +292,26 @@ namespace Golden
                         for (int s = 0; s < seqLen; s++)
                         {
                             int t = dir == 0 ? s : seqLen - 1 - s;
+                            if (batched)
+                            {
+                                // The recurrent products of every batch row at once: gh = h W_hh.
+                                gh.Clear();
+                                global::LstmGen.Kernels.Gemm.MultiplyAdd(batch, 32, 2, ref hRun[0], 8, ref wh, 32, ref gh[0], 32);
+                            }
+
                             for (int b = 0; b < batch; b++)
                             {
                                 int row = (t * batch) + b;
                                 ref float rec = ref training ? ref _tape[RecordOffset(rows, ld, row)] : ref record[0];
-                                Cell(ref wh, ref xproj[row * 32], ref hRun[b * 8], ref cRun[b * 8], ref rec);
+                                if (batched)
+                                {
+                                    CellFromProducts(ref wh, ref gh[b * 32], ref xproj[row * 32], ref hRun[b * 8], ref cRun[b * 8], ref rec);
+                                }
+                                else
+                                {
+                                    Cell(ref wh, ref xproj[row * 32], ref hRun[b * 8], ref cRun[b * 8], ref rec);
+                                }
+
                                 hRun.Slice(b * 8, 2).CopyTo(layerOut.Slice(((outBatchFirst ? (b * seqLen) + t : row) * OutputSize) + (dir * 2), 2));
                             }
                         }
@@ -492,6 +509,55 @@ namespace Golden
                 af0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), af0);
                 ag0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), ag0);
                 ao0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), ao0);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> i = global::LstmGen.Kernels.VectorMath.Sigmoid(ai0);
+                    global::System.Runtime.Intrinsics.Vector256<float> f = global::LstmGen.Kernels.VectorMath.Sigmoid(af0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g = global::LstmGen.Kernels.VectorMath.Tanh(ag0);
+                    global::System.Runtime.Intrinsics.Vector256<float> o = global::LstmGen.Kernels.VectorMath.Sigmoid(ao0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gates, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gates, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gates, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gates, (nuint)(24));
+                    // c = f * c + i * g; h = o * tanh(c).
+                    global::System.Runtime.Intrinsics.Vector256<float> cn = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(f, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, (nuint)(0)), i * g);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(cn, ref c, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> tc = global::LstmGen.Kernels.VectorMath.Tanh(cn);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tc, ref tanhc, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o * tc, ref h, (nuint)(0));
+                }
+            }
+        }
+
+        /// <summary>
+        /// One time step of one batch row whose recurrent products gh = W_hh h were computed for the whole batch at once:
+        /// gates = xproj + gh, then the cell update.
+        /// h (padded to 8) and c (padded to 8) are updated in place; what BPTT needs goes to the record row.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void CellFromProducts(ref float wh, ref float gh, ref float xp, ref float h, ref float c, ref float rec)
+        {
+            // h (and c) before the step go to the record; the products read h from there, so h can be overwritten in place.
+            ref float hp = ref rec;
+            for (int v = 0; v < 8; v += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h, (nuint)v), ref hp, (nuint)v);
+            }
+
+            ref float cp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 8);
+            for (int v = 0; v < 8; v += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, (nuint)v), ref cp, (nuint)v);
+            }
+
+            ref float tanhc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 48);
+            ref float gates = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 16);
+
+            // Units 0..1 (lanes 2..7 of the last block padding): gates i, f, g, o of 1 block(s) in packed columns 0..31.
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> ai0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(0)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh, (nuint)(0));
+                global::System.Runtime.Intrinsics.Vector256<float> af0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(8)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh, (nuint)(8));
+                global::System.Runtime.Intrinsics.Vector256<float> ag0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(16)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh, (nuint)(16));
+                global::System.Runtime.Intrinsics.Vector256<float> ao0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(24)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh, (nuint)(24));
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> i = global::LstmGen.Kernels.VectorMath.Sigmoid(ai0);
                     global::System.Runtime.Intrinsics.Vector256<float> f = global::LstmGen.Kernels.VectorMath.Sigmoid(af0);
