@@ -9,7 +9,7 @@ namespace LstmGen.Generators;
 /// <summary>
 /// Model to C#. The emitted class keeps a packed copy of the weights, per (layer, direction):
 /// <c>[in x GP]</c> input weights, <c>[HO x GP]</c> recurrent weights, <c>[GP]</c> bias, then <c>b_hn [HP]</c> (GRU) and
-/// <c>W_hrᵀ [H x PP]</c> (projection). GP packed gate columns put, for each block of 8 hidden units, the 8 lanes of every
+/// <c>W_hrᵀ [H x PP]</c> (projection), and <c>W_hhᵀ [GP x HOP]</c> for BPTT. GP packed gate columns put, for each block of 8 hidden units, the 8 lanes of every
 /// gate side by side, so one pass of <c>acc[gate] += broadcast(h[k]) * W[k][block, gate]</c> yields all gates of a block
 /// with no horizontal sums, and the cell update runs on whole vectors. Padding lanes hold zero weights, so they stay zero.
 /// </summary>
@@ -405,8 +405,10 @@ internal static class Emitter
             _w.Line($"w[(k * {GP}) + col] = v[wih + (r * inSize) + k];");
             _w.Close();
             _w.Line();
+            _w.Line($"int whhT = (inSize * {GP}) + {_p.RecurrentTransposedOffset} + (col * {HOP});");
             _w.Open($"for (int k = 0; k < {HO}; k++)");
             _w.Line($"w[((inSize + k) * {GP}) + col] = v[whh + (r * {HO}) + k];");
+            _w.Line($"w[whhT + k] = v[whh + (r * {HO}) + k];");
             _w.Close();
             _w.Line();
             _w.Open($"if (bih >= 0)");
@@ -908,6 +910,17 @@ internal static class Emitter
 
             for (int j = 0; j < count; j++)
             {
+                if (_p.Lstm && j + 1 < count)
+                {
+                    // Two LSTM blocks share their o, g and tanh(c) evaluations (one 512-bit each where accelerated).
+                    _w.Line($"// Blocks {j} and {j + 1} of the tile.");
+                    _w.Open();
+                    LstmUpdatePair(j, cbConst + (j * NG * 8), u0Const + (j * 8), cbVar, u0Var);
+                    _w.Close();
+                    j++;
+                    continue;
+                }
+
                 if (count > 1)
                 {
                     _w.Line($"// Block {j} of the tile.");
@@ -916,6 +929,40 @@ internal static class Emitter
                 _w.Open();
                 CellUpdate(Inv($"{j}"), cbConst + (j * NG * 8), u0Const + (j * 8), cbVar, u0Var);
                 _w.Close();
+            }
+        }
+
+        // The LSTM cell update of blocks j and j + 1 (packed columns 32 apart, units 8 apart), activations in pairs.
+        private void LstmUpdatePair(int j, int cbConst, int u0Const, string? cbVar, string? u0Var)
+        {
+            string Cb(int add) => O(cbConst + add, cbVar);
+            string U0(int add) => O(u0Const + add, u0Var);
+            int k = j + 1;
+            _w.Line($"({VF} i0, {VF} f0) = {VM}.SigmoidPair(ai{j}, af{j});");
+            _w.Line($"({VF} i1, {VF} f1) = {VM}.SigmoidPair(ai{k}, af{k});");
+            _w.Line($"({VF} o0, {VF} o1) = {VM}.SigmoidPair(ao{j}, ao{k});");
+            _w.Line($"({VF} g0, {VF} g1) = {VM}.TanhPair(ag{j}, ag{k});");
+            for (int b = 0; b < 2; b++)
+            {
+                int col = b * 32;
+                _w.Line($"{StE(Inv($"i{b}"), "gates", Cb(col))}");
+                _w.Line($"{StE(Inv($"f{b}"), "gates", Cb(col + 8))}");
+                _w.Line($"{StE(Inv($"g{b}"), "gates", Cb(col + 16))}");
+                _w.Line($"{StE(Inv($"o{b}"), "gates", Cb(col + 24))}");
+            }
+
+            _w.Line($"// c = f * c + i * g; h = o * tanh(c).");
+            for (int b = 0; b < 2; b++)
+            {
+                _w.Line($"{VF} cn{b} = {Fma(Inv($"f{b}"), LdE("c", U0(b * 8)), Inv($"i{b} * g{b}"))};");
+                _w.Line($"{StE(Inv($"cn{b}"), "c", U0(b * 8))}");
+            }
+
+            _w.Line($"({VF} tc0, {VF} tc1) = {VM}.TanhPair(cn0, cn1);");
+            for (int b = 0; b < 2; b++)
+            {
+                _w.Line($"{StE(Inv($"tc{b}"), "tanhc", U0(b * 8))}");
+                _w.Line($"{StE(Inv($"o{b} * tc{b}"), _p.Projected ? "hfull" : "h", U0(b * 8))}");
             }
         }
 
@@ -928,8 +975,8 @@ internal static class Emitter
             switch (_m.Kind)
             {
                 case CellKind.Lstm:
-                    _w.Line($"{VF} i = {VM}.Sigmoid({A("i")});");
-                    _w.Line($"{VF} f = {VM}.Sigmoid({A("f")});");
+                    _w.Line($"// i and f in one 512-bit evaluation where that is accelerated.");
+                    _w.Line($"({VF} i, {VF} f) = {VM}.SigmoidPair({A("i")}, {A("f")});");
                     _w.Line($"{VF} g = {VM}.Tanh({A("g")});");
                     _w.Line($"{VF} o = {VM}.Sigmoid({A("o")});");
                     _w.Line($"{StE("i", "gates", Cb(0))}");
@@ -944,8 +991,8 @@ internal static class Emitter
                     _w.Line($"{StE("o * tc", _p.Projected ? "hfull" : "h", U0(0))}");
                     break;
                 case CellKind.Gru:
-                    _w.Line($"{VF} r = {VM}.Sigmoid({A("r")});");
-                    _w.Line($"{VF} z = {VM}.Sigmoid({A("z")});");
+                    _w.Line($"// r and z in one 512-bit evaluation where that is accelerated.");
+                    _w.Line($"({VF} r, {VF} z) = {VM}.SigmoidPair({A("r")}, {A("z")});");
                     _w.Line($"{VF} n = {VM}.Tanh({Fma("r", A("n"), LdE("xp", Cb(16)))});");
                     _w.Line($"{StE("r", "gates", Cb(0))}");
                     _w.Line($"{StE("z", "gates", Cb(8))}");
@@ -1034,8 +1081,8 @@ internal static class Emitter
             _w.Line($"CellBackward(ref wh, ref _tape[RecordOffset(rows, ld, row)], ref dhRow[0]{(_p.Lstm ? Inv($", ref dc[b * {HP}]") : "")}, ref dgx[row * {GP}]{(_p.Gru ? Inv($", ref dgh[row * {GP}]") : "")}, ref tmp[0]{(_p.Projected ? ", ref gwr[0]" : "")});");
             _w.Close();
             _w.Line();
-            _w.Line($"// dh_prev += W_hhᵀ dG{(_p.Gru ? "_h" : "")} for the step's rows at once.");
-            _w.Line($"{Gemm}.MultiplyAddTransposedB(batch, {HO}, {GP}, ref dgh[t * batch * {GP}], {GP}, ref wh, {GP}, ref dh[0], {HOP});");
+            _w.Line($"// dh_prev += dG{(_p.Gru ? "_h" : "")} W_hhᵀ for the step's rows at once (the packed transposed copy; its padding is zero).");
+            _w.Line($"{Gemm}.MultiplyAdd(batch, {HOP}, {GP}, ref dgh[t * batch * {GP}], {GP}, ref {U}.Add(ref wh, {_p.RecurrentTransposedOffset}), {HOP}, ref dh[0], {HOP});");
             _w.Close();
             _w.Line();
             _w.Line($"StoreState(gradH0, dh, ld, batch, {HO}, {HOP});");

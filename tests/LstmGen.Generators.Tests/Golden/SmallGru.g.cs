@@ -51,7 +51,7 @@ namespace Golden
         public const bool HasBias = false;
 
         // Packed layout: 1 block(s) of 8 hidden units x 3 gate(s) = 24 packed gate columns; h padded to 8, c to 8.
-        private const int PackedLength = 200;
+        private const int PackedLength = 392;
         // Tape row per (layer, direction, t*batch+b): h before [8], gates [24], W_hn h + b_hn [8].
         private const int RecordLength = 40;
 
@@ -65,8 +65,8 @@ namespace Golden
         private int _tapeBatch;
         private bool _tapeIsGeneric;
 
-        // Packed blocks per (layer, direction) ld = layer * NumDirections + direction: 200 floats for layer 0, 272 above.
-        private static int PackedBase(int ld) => ld < NumDirections ? ld * 200 : (NumDirections * 200) + ((ld - NumDirections) * 272);
+        // Packed blocks per (layer, direction) ld = layer * NumDirections + direction: 392 floats for layer 0, 464 above.
+        private static int PackedBase(int ld) => ld < NumDirections ? ld * 392 : (NumDirections * 392) + ((ld - NumDirections) * 464);
 
         // Where a tensor of (layer, direction) ld starts in the PyTorch-order buffer, from the shared layout; -1 when absent.
         private int Offset(int ld, global::LstmGen.ParameterRole role) => Parameters.Layout.Find(ld / NumDirections, ld % NumDirections, role)?.Offset ?? -1;
@@ -237,9 +237,11 @@ namespace Golden
                     w[(k * 24) + col] = v[wih + (r * inSize) + k];
                 }
 
+                int whhT = (inSize * 24) + 152 + (col * 8);
                 for (int k = 0; k < 5; k++)
                 {
                     w[((inSize + k) * 24) + col] = v[whh + (r * 5) + k];
+                    w[whhT + k] = v[whh + (r * 5) + k];
                 }
 
                 if (bih >= 0)
@@ -525,8 +527,8 @@ namespace Golden
                 az0 += bz0;
                 an0 += bn0;
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> r = global::LstmGen.Kernels.VectorMath.Sigmoid(ar0);
-                    global::System.Runtime.Intrinsics.Vector256<float> z = global::LstmGen.Kernels.VectorMath.Sigmoid(az0);
+                    // r and z in one 512-bit evaluation where that is accelerated.
+                    (global::System.Runtime.Intrinsics.Vector256<float> r, global::System.Runtime.Intrinsics.Vector256<float> z) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ar0, az0);
                     global::System.Runtime.Intrinsics.Vector256<float> n = global::LstmGen.Kernels.VectorMath.Tanh(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(r, an0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(16))));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gates, (nuint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gates, (nuint)(8));
@@ -563,8 +565,8 @@ namespace Golden
                 global::System.Runtime.Intrinsics.Vector256<float> az0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(8)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh, (nuint)(8));
                 global::System.Runtime.Intrinsics.Vector256<float> an0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bhn, (nuint)(0)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh, (nuint)(16));
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> r = global::LstmGen.Kernels.VectorMath.Sigmoid(ar0);
-                    global::System.Runtime.Intrinsics.Vector256<float> z = global::LstmGen.Kernels.VectorMath.Sigmoid(az0);
+                    // r and z in one 512-bit evaluation where that is accelerated.
+                    (global::System.Runtime.Intrinsics.Vector256<float> r, global::System.Runtime.Intrinsics.Vector256<float> z) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ar0, az0);
                     global::System.Runtime.Intrinsics.Vector256<float> n = global::LstmGen.Kernels.VectorMath.Tanh(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(r, an0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(16))));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gates, (nuint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gates, (nuint)(8));
@@ -634,8 +636,8 @@ namespace Golden
                                 CellBackward(ref wh, ref _tape[RecordOffset(rows, ld, row)], ref dhRow[0], ref dgx[row * 24], ref dgh[row * 24], ref tmp[0]);
                             }
 
-                            // dh_prev += W_hhᵀ dG_h for the step's rows at once.
-                            global::LstmGen.Kernels.Gemm.MultiplyAddTransposedB(batch, 5, 24, ref dgh[t * batch * 24], 24, ref wh, 24, ref dh[0], 8);
+                            // dh_prev += dG_h W_hhᵀ for the step's rows at once (the packed transposed copy; its padding is zero).
+                            global::LstmGen.Kernels.Gemm.MultiplyAdd(batch, 8, 24, ref dgh[t * batch * 24], 24, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, 152), 8, ref dh[0], 8);
                         }
 
                         StoreState(gradH0, dh, ld, batch, 5, 8);

@@ -51,7 +51,7 @@ namespace Golden
         public const bool HasBias = true;
 
         // Packed layout: 1 block(s) of 8 hidden units x 4 gate(s) = 32 packed gate columns; h padded to 8, c to 8.
-        private const int PackedLength = 192;
+        private const int PackedLength = 448;
         // Tape row per (layer, direction, t*batch+b): h before [8], c before [8], gates [32], tanh(c) [8].
         private const int RecordLength = 56;
 
@@ -65,8 +65,8 @@ namespace Golden
         private int _tapeBatch;
         private bool _tapeIsGeneric;
 
-        // Packed blocks per (layer, direction) ld = layer * NumDirections + direction: 192 floats for layer 0, 160 above.
-        private static int PackedBase(int ld) => ld < NumDirections ? ld * 192 : (NumDirections * 192) + ((ld - NumDirections) * 160);
+        // Packed blocks per (layer, direction) ld = layer * NumDirections + direction: 448 floats for layer 0, 416 above.
+        private static int PackedBase(int ld) => ld < NumDirections ? ld * 448 : (NumDirections * 448) + ((ld - NumDirections) * 416);
 
         // Where a tensor of (layer, direction) ld starts in the PyTorch-order buffer, from the shared layout; -1 when absent.
         private int Offset(int ld, global::LstmGen.ParameterRole role) => Parameters.Layout.Find(ld / NumDirections, ld % NumDirections, role)?.Offset ?? -1;
@@ -237,9 +237,11 @@ namespace Golden
                     w[(k * 32) + col] = v[wih + (r * inSize) + k];
                 }
 
+                int whhT = (inSize * 32) + 96 + (col * 8);
                 for (int k = 0; k < 2; k++)
                 {
                     w[((inSize + k) * 32) + col] = v[whh + (r * 2) + k];
+                    w[whhT + k] = v[whh + (r * 2) + k];
                 }
 
                 if (bih >= 0)
@@ -510,8 +512,8 @@ namespace Golden
                 ag0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), ag0);
                 ao0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), ao0);
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> i = global::LstmGen.Kernels.VectorMath.Sigmoid(ai0);
-                    global::System.Runtime.Intrinsics.Vector256<float> f = global::LstmGen.Kernels.VectorMath.Sigmoid(af0);
+                    // i and f in one 512-bit evaluation where that is accelerated.
+                    (global::System.Runtime.Intrinsics.Vector256<float> i, global::System.Runtime.Intrinsics.Vector256<float> f) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai0, af0);
                     global::System.Runtime.Intrinsics.Vector256<float> g = global::LstmGen.Kernels.VectorMath.Tanh(ag0);
                     global::System.Runtime.Intrinsics.Vector256<float> o = global::LstmGen.Kernels.VectorMath.Sigmoid(ao0);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gates, (nuint)(0));
@@ -559,8 +561,8 @@ namespace Golden
                 global::System.Runtime.Intrinsics.Vector256<float> ag0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(16)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh, (nuint)(16));
                 global::System.Runtime.Intrinsics.Vector256<float> ao0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(24)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gh, (nuint)(24));
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> i = global::LstmGen.Kernels.VectorMath.Sigmoid(ai0);
-                    global::System.Runtime.Intrinsics.Vector256<float> f = global::LstmGen.Kernels.VectorMath.Sigmoid(af0);
+                    // i and f in one 512-bit evaluation where that is accelerated.
+                    (global::System.Runtime.Intrinsics.Vector256<float> i, global::System.Runtime.Intrinsics.Vector256<float> f) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai0, af0);
                     global::System.Runtime.Intrinsics.Vector256<float> g = global::LstmGen.Kernels.VectorMath.Tanh(ag0);
                     global::System.Runtime.Intrinsics.Vector256<float> o = global::LstmGen.Kernels.VectorMath.Sigmoid(ao0);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gates, (nuint)(0));
@@ -636,8 +638,8 @@ namespace Golden
                                 CellBackward(ref wh, ref _tape[RecordOffset(rows, ld, row)], ref dhRow[0], ref dc[b * 8], ref dgx[row * 32], ref tmp[0]);
                             }
 
-                            // dh_prev += W_hhᵀ dG for the step's rows at once.
-                            global::LstmGen.Kernels.Gemm.MultiplyAddTransposedB(batch, 2, 32, ref dgh[t * batch * 32], 32, ref wh, 32, ref dh[0], 8);
+                            // dh_prev += dG W_hhᵀ for the step's rows at once (the packed transposed copy; its padding is zero).
+                            global::LstmGen.Kernels.Gemm.MultiplyAdd(batch, 8, 32, ref dgh[t * batch * 32], 32, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, 96), 8, ref dh[0], 8);
                         }
 
                         StoreState(gradH0, dh, ld, batch, 2, 8);
