@@ -193,14 +193,25 @@ public static class Gemm
 
             for (; j < n; j += 8)
             {
-                Vector256<float> s = Vector256.LoadUnsafe(ref ci, (nuint)j);
+                // One vector of columns: the reduction split over four accumulators, so a small product (a step's dh_prev
+                // at batch 1, say) waits for a quarter of the FMA chain.
+                Vector256<float> s0 = Vector256.LoadUnsafe(ref ci, (nuint)j), s1 = default, s2 = default, s3 = default;
                 ref float bp = ref Unsafe.Add(ref b, j);
-                for (int p = 0; p < k; p++, bp = ref Unsafe.Add(ref bp, ldb))
+                int p = 0;
+                for (; p + 4 <= k; p += 4, bp = ref Unsafe.Add(ref bp, 4 * (nint)ldb))
                 {
-                    s = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref ai, p)), Vector256.LoadUnsafe(ref bp), s);
+                    s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref ai, p)), Vector256.LoadUnsafe(ref bp), s0);
+                    s1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref ai, p + 1)), Vector256.LoadUnsafe(ref bp, (nuint)ldb), s1);
+                    s2 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref ai, p + 2)), Vector256.LoadUnsafe(ref bp, 2 * (nuint)ldb), s2);
+                    s3 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref ai, p + 3)), Vector256.LoadUnsafe(ref bp, 3 * (nuint)ldb), s3);
                 }
 
-                s.StoreUnsafe(ref ci, (nuint)j);
+                for (; p < k; p++, bp = ref Unsafe.Add(ref bp, ldb))
+                {
+                    s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref ai, p)), Vector256.LoadUnsafe(ref bp), s0);
+                }
+
+                ((s0 + s1) + (s2 + s3)).StoreUnsafe(ref ci, (nuint)j);
             }
         }
     }
