@@ -169,10 +169,37 @@ public static class Gemm
 
         for (; i < m; i++)
         {
-            // The last rows one at a time, 4 vectors of columns per pass for 4 independent FMA chains.
+            // The last rows one at a time: 8 vectors of columns per pass (8 independent FMA chains, enough to keep both
+            // FMA units busy at batch 1), then 4, then single vectors.
             ref float ai = ref Unsafe.Add(ref a, (nint)i * lda);
             ref float ci = ref Unsafe.Add(ref c, (nint)i * ldc);
             int j = 0;
+            for (; j + 64 <= n; j += 64)
+            {
+                Vector256<float> s0 = Vector256.LoadUnsafe(ref ci, (nuint)j), s1 = Vector256.LoadUnsafe(ref ci, (nuint)j + 8);
+                Vector256<float> s2 = Vector256.LoadUnsafe(ref ci, (nuint)j + 16), s3 = Vector256.LoadUnsafe(ref ci, (nuint)j + 24);
+                Vector256<float> s4 = Vector256.LoadUnsafe(ref ci, (nuint)j + 32), s5 = Vector256.LoadUnsafe(ref ci, (nuint)j + 40);
+                Vector256<float> s6 = Vector256.LoadUnsafe(ref ci, (nuint)j + 48), s7 = Vector256.LoadUnsafe(ref ci, (nuint)j + 56);
+                ref float bp = ref Unsafe.Add(ref b, j);
+                for (int p = 0; p < k; p++, bp = ref Unsafe.Add(ref bp, ldb))
+                {
+                    Vector256<float> x = Vector256.Create(Unsafe.Add(ref ai, p));
+                    s0 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bp), s0);
+                    s1 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bp, 8), s1);
+                    s2 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bp, 16), s2);
+                    s3 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bp, 24), s3);
+                    s4 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bp, 32), s4);
+                    s5 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bp, 40), s5);
+                    s6 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bp, 48), s6);
+                    s7 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bp, 56), s7);
+                }
+
+                s0.StoreUnsafe(ref ci, (nuint)j); s1.StoreUnsafe(ref ci, (nuint)j + 8);
+                s2.StoreUnsafe(ref ci, (nuint)j + 16); s3.StoreUnsafe(ref ci, (nuint)j + 24);
+                s4.StoreUnsafe(ref ci, (nuint)j + 32); s5.StoreUnsafe(ref ci, (nuint)j + 40);
+                s6.StoreUnsafe(ref ci, (nuint)j + 48); s7.StoreUnsafe(ref ci, (nuint)j + 56);
+            }
+
             for (; j + 32 <= n; j += 32)
             {
                 Vector256<float> s0 = Vector256.LoadUnsafe(ref ci, (nuint)j), s1 = Vector256.LoadUnsafe(ref ci, (nuint)j + 8);
