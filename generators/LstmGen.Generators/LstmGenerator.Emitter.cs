@@ -641,6 +641,7 @@ internal static class Emitter
             }
             else
             {
+                _w.Line($"// The state row goes through its copy padded to whole vectors.");
                 _w.Line($"hState.CopyTo(hRun);");
                 if (_p.Lstm)
                 {

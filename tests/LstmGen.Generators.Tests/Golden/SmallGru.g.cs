@@ -422,6 +422,7 @@ namespace Golden
                     ProjectRow(ref wBase, inSize, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x), ref xproj[0]);
                     ref float wh = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wBase, inSize * 24);
                     global::System.Span<float> hState = h.Slice(((layer * batch) + b) * 5, 5);
+                    // The state row goes through its copy padded to whole vectors.
                     hState.CopyTo(hRun);
                     Cell(ref wh, ref xproj[0], ref hRun[0], ref record[0]);
                     hRun.Slice(0, 5).CopyTo(hState);

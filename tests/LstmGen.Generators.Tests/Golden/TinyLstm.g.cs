@@ -415,6 +415,7 @@ namespace Golden
                     ProjectRow(ref wBase, inSize, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x), ref xproj[0]);
                     ref float wh = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wBase, inSize * 32);
                     global::System.Span<float> hState = h.Slice(((layer * batch) + b) * 2, 2);
+                    // The state row goes through its copy padded to whole vectors.
                     hState.CopyTo(hRun);
                     global::System.Span<float> cState = c.Slice(((layer * batch) + b) * 2, 2);
                     cState.CopyTo(cRun);
