@@ -10,7 +10,7 @@ internal static class GeneratedMembers
     public static readonly string[] Methods =
     {
         "Forward", "Backward", "Step", "NewParameters", "Packed", "PackedColumn", "PackDirection", "ForwardVector",
-        "PrepareTape", "LayerOutputOffset", "RecordOffset", "ProjectInputs", "ProjectRow", "StepVector", "Cell", "CellFromProducts",
+        "PrepareTape", "LayerOutputOffset", "RecordOffset", "ProjectInputs", "ProjectRow", "StepVector", "Cell", "CellFromProducts", "CellPair",
         "BackwardVector",
         "AccumulateOuter", "AccumulateBias", "ScatterAdd", "PropagateInputs", "DotRows", "CellBackward", "Rent", "Take",
         "LoadState", "StoreState", "PackedBase", "Offset",

@@ -34,7 +34,7 @@ internal static class Emitter
     {
         private readonly KernelPlan _p;
         private readonly CellModel _m;
-        private readonly SourceWriter _w = new();
+        private SourceWriter _w = new();
 
         // Shape constants, named as in the class comment.
         private readonly int H, HP, HO, HOP, NG, GP, NB, PP, D, L, I, OS;
@@ -131,6 +131,10 @@ internal static class Emitter
                 EmitStep();
                 EmitCell(fromProducts: false);
                 EmitCell(fromProducts: true);
+                if (HasCellPair)
+                {
+                    EmitCellPair();
+                }
 
                 EmitBackward();
                 EmitCellBackward();
@@ -454,14 +458,15 @@ internal static class Emitter
             _w.Line($"PrepareTape(input, seqLen, batch);");
             _w.Close();
             _w.Line();
-            _w.Line($"// Scratch: input projections, two layer buffers when not recording, running h and c, one record row, a step's recurrent products.");
-            OpenScratch($"((long)rows * {GP}) + (training ? 0 : 2L * rows * OutputSize) + ((long)batch * {HOP + (_p.Lstm ? HP : 0) + GP}) + RecordLength", "seqLen");
+            int records = HasCellPair ? 2 : 1;
+            _w.Line($"// Scratch: input projections, two layer buffers when not recording, running h and c, {(records == 2 ? "two record rows" : "one record row")}, a step's recurrent products.");
+            OpenScratch($"((long)rows * {GP}) + (training ? 0 : 2L * rows * OutputSize) + ((long)batch * {HOP + (_p.Lstm ? HP : 0) + GP}) + {(records == 2 ? "(2L * RecordLength)" : "RecordLength")}", "seqLen");
             _w.Line($"{Span} xproj = Take(ref scratch, rows * {GP});");
             _w.Line($"{Span} bufferA = Take(ref scratch, training ? 0 : rows * OutputSize);");
             _w.Line($"{Span} bufferB = Take(ref scratch, training ? 0 : rows * OutputSize);");
             _w.Line($"{Span} hRun = Take(ref scratch, batch * {HOP});");
             _w.Line($"{Span} cRun = Take(ref scratch, batch * {(_p.Lstm ? HP : 0)});");
-            _w.Line($"{Span} record = Take(ref scratch, RecordLength);");
+            _w.Line($"{Span} record = Take(ref scratch, {(records == 2 ? "2 * RecordLength" : "RecordLength")});");
             _w.Line($"{Span} gh = Take(ref scratch, batch * {GP});");
             if (_p.UnrollStep)
             {
@@ -503,7 +508,29 @@ internal static class Emitter
 
             _w.Line();
 
-            _w.Open($"for (int b = 0; b < batch; b++)");
+            string pairStart = "0";
+            if (HasCellPair)
+            {
+                pairStart = "b0";
+                _w.Line($"int b0 = 0;");
+                _w.Open($"if (!batched)");
+                _w.Line($"// Rows two at a time: their independent chains interleaved in one instruction stream.");
+                _w.Open($"for (; b0 + 2 <= batch; b0 += 2)");
+                _w.Line($"int row = (t * batch) + b0;");
+                _w.Line($"ref float rec0 = ref training ? ref _tape[RecordOffset(rows, ld, row)] : ref record[0];");
+                _w.Line($"ref float rec1 = ref training ? ref _tape[RecordOffset(rows, ld, row + 1)] : ref record[RecordLength];");
+                string c0 = _p.Lstm ? Inv($"ref cRun[b0 * {HP}], ") : "";
+                string c1 = _p.Lstm ? Inv($"ref cRun[(b0 + 1) * {HP}], ") : "";
+                _w.Line($"CellPair(ref wh, ref xproj[row * {GP}], ref hRun[b0 * {HOP}], {c0}ref rec0, ref xproj[(row + 1) * {GP}], ref hRun[(b0 + 1) * {HOP}], {c1}ref rec1);");
+                _w.Open($"for (int b = b0; b < b0 + 2; b++)");
+                _w.Line($"hRun.Slice(b * {HOP}, {HO}).CopyTo(layerOut.Slice(((outBatchFirst ? (b * seqLen) + t : (t * batch) + b) * OutputSize) + (dir * {HO}), {HO}));");
+                _w.Close();
+                _w.Close();
+                _w.Close();
+                _w.Line();
+            }
+
+            _w.Open($"for (int b = {pairStart}; b < batch; b++)");
             _w.Line($"int row = (t * batch) + b;");
             _w.Line($"ref float rec = ref training ? ref _tape[RecordOffset(rows, ld, row)] : ref record[0];");
             string fromProducts = Inv($"CellFromProducts(ref wh, ref gh[b * {GP}], ref xproj[row * {GP}], ref hRun[b * {HOP}]{(_p.Lstm ? Inv($", ref cRun[b * {HP}]") : "")}, ref rec);");
@@ -731,6 +758,15 @@ internal static class Emitter
             _w.Line($"/// </summary>");
             _w.Line($"{Hot}");
             _w.Open($"private static void {(fromProducts ? "CellFromProducts" : "Cell")}(ref float wh, {(fromProducts ? "ref float gh, " : "")}ref float xp, ref float h{(_p.Lstm ? ", ref float c" : "")}, ref float rec)");
+            EmitCellPrologue();
+            EmitCellBody(fromProducts);
+            _w.Close();
+            _w.Line();
+        }
+
+        // The record row: h (and c) before the step, and references to its parts.
+        private void EmitCellPrologue()
+        {
             _w.Line($"// h (and c) before the step go to the record; the products read h from there, so h can be overwritten in place.");
             _w.Line($"ref float hp = ref rec;");
             CopyVectors("h", "hp", HOP);
@@ -753,6 +789,12 @@ internal static class Emitter
                 _w.Line($"ref float hhn = ref {U}.Add(ref rec, {RHhN});");
                 _w.Line($"ref float bhn = ref {U}.Add(ref wh, {(HO + 1) * GP});");
             }
+        }
+
+        // The products, activations and state update of one row (straight-line code when the step is unrolled).
+        private void EmitCellBody(bool fromProducts)
+        {
+            string[] g = GateNames;
 
             // Register tiles of T blocks share each broadcast of h[k] and give T * gates independent FMA chains.
             int tile = _p.TileBlocks;
@@ -825,10 +867,75 @@ internal static class Emitter
                     _w.Close();
                 }
             }
+        }
+
+        // Shapes whose unrolled step is small enough to be written twice, with at most 6 accumulators per row and tile.
+        private bool HasCellPair => _p.UnrollStep && 2L * _p.EstimatedStepIl <= Planner.MaxUnrolledStepIl
+            && Math.Min(NB, _p.TileBlocks) * NG <= 6;
+
+        // Names that belong to one row in the cell's code; everything else (wh, wr, bhn, types, methods) is shared.
+        private static readonly System.Text.RegularExpressions.Regex RowNames = new(
+            @"\b(xp|h|c|rec|hp|cp|tanhc|gates|hfull|hhn|hk|acc|i|f|g|o|r|z|n|hv|cn|tc|[ab][a-z]\d+|[ifgo]\d|cn\d|tc\d)\b",
+            System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+        /// <summary>
+        /// Cell for two independent rows at once: the single-row code written twice with each row's names, its
+        /// straight-line statements interleaved, so the two rows' dependent chains (products, activations, state) overlap
+        /// instead of running one after the other. Comments appear once.
+        /// </summary>
+        private void EmitCellPair()
+        {
+            _w.Line($"/// <summary>");
+            _w.Line($"/// <see cref=\"Cell\"/> for two batch rows (suffixes _0 and _1) with their statements interleaved: each row's step is one");
+            _w.Line($"/// long dependent chain, and two independent chains side by side keep the vector units busy.");
+            _w.Line($"/// </summary>");
+            _w.Line($"{Hot}");
+            string Row(int r) => Inv($"ref float xp_{r}, ref float h_{r}{(_p.Lstm ? Inv($", ref float c_{r}") : "")}, ref float rec_{r}");
+            _w.Open($"private static void CellPair(ref float wh, {Row(0)}, {Row(1)})");
+            SourceWriter outer = _w;
+            _w = new SourceWriter();
+            EmitCellPrologue();
+            string prologue = _w.ToString();
+            _w = new SourceWriter();
+            EmitCellBody(fromProducts: false);
+            string body = _w.ToString();
+            _w = outer;
+
+            // The prologue has loops: row 0's, then row 1's; the references into the weights (W_hrᵀ, b_hn) are shared.
+            foreach (int r in new[] { 0, 1 })
+            {
+                foreach (string line in Lines(prologue))
+                {
+                    bool shared = line.TrimStart().StartsWith("ref float wr ", StringComparison.Ordinal)
+                        || line.TrimStart().StartsWith("ref float bhn ", StringComparison.Ordinal);
+                    if (r == 0 || !(IsCommentOrBlank(line) || shared))
+                    {
+                        _w.Line($"{ForRow(line, r)}");
+                    }
+                }
+            }
+
+            // The body is straight-line code whose braces only open scopes (shared by both rows, whose names differ):
+            // statement by statement, row 0 then row 1.
+            foreach (string line in Lines(body))
+            {
+                _w.Line($"{ForRow(line, 0)}");
+                if (!IsCommentOrBlank(line) && line.Trim() is not ("{" or "}"))
+                {
+                    _w.Line($"{ForRow(line, 1)}");
+                }
+            }
 
             _w.Close();
             _w.Line();
         }
+
+        private static IEnumerable<string> Lines(string text) => text.TrimEnd('\n').Split('\n');
+
+        private static bool IsCommentOrBlank(string line) => line.Trim().Length == 0 || line.TrimStart().StartsWith("//", StringComparison.Ordinal);
+
+        private static string ForRow(string line, int row) =>
+            IsCommentOrBlank(line) ? line : RowNames.Replace(line, m => m.Value + "_" + row.ToString(CultureInfo.InvariantCulture));
 
         // A tile of blocks of 8 units: accumulate every gate of every block over h, then each block's cell update.
         // cb/u0 (packed column and unit of the first block) are constants when unrolled, else the named variables.
@@ -853,8 +960,10 @@ internal static class Emitter
             else if (cbVar is null)
             {
                 // Small tiles split each sum into two FMA chains (even and odd k), halving the latency a step waits for;
-                // at most 12 accumulators, so they stay in the 16 vector registers of AVX2.
-                bool split = HO >= 4 && count * NG * 2 <= 12;
+                // at most 12 accumulators, so they stay in the 16 vector registers of AVX2. Not in shapes with a two-row
+                // cell, whose two rows' accumulators must fit instead (and whose rows must add in the same order as Cell's,
+                // so that Step and Forward agree bit for bit).
+                bool split = !HasCellPair && HO >= 4 && count * NG * 2 <= 12;
                 if (split)
                 {
                     _w.Line($"// Odd k go to second accumulators: two FMA chains per gate, added at the end.");

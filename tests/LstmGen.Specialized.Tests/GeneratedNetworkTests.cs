@@ -68,7 +68,8 @@ public class GeneratedNetworkTests
     public void Step_streaming_equals_Forward(string cell)
     {
         // Step runs the same projection and cell kernels one time step at a time (batch 2 is below the 8 rows from which
-        // Forward batches the recurrent products of unrolled shapes), so the results are bit-identical.
+        // Forward batches the recurrent products of unrolled shapes, and its two-row cell adds in the same order as the
+        // one-row cell), so the results are bit-identical.
         IRecurrentNetwork<float> net = Declared.ByName(cell);
         RecurrentConfig c = net.Config;
         const int seqLen = 6, batch = 2;

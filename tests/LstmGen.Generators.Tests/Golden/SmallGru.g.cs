@@ -269,8 +269,8 @@ namespace Golden
                 PrepareTape(input, seqLen, batch);
             }
 
-            // Scratch: input projections, two layer buffers when not recording, running h and c, one record row, a step's recurrent products.
-            long length = ((long)rows * 24) + (training ? 0 : 2L * rows * OutputSize) + ((long)batch * 32) + RecordLength;
+            // Scratch: input projections, two layer buffers when not recording, running h and c, two record rows, a step's recurrent products.
+            long length = ((long)rows * 24) + (training ? 0 : 2L * rows * OutputSize) + ((long)batch * 32) + (2L * RecordLength);
             float[]? rented = length <= 2048 ? null : Rent(length, nameof(seqLen));
             try
             {
@@ -281,7 +281,7 @@ namespace Golden
                 global::System.Span<float> bufferB = Take(ref scratch, training ? 0 : rows * OutputSize);
                 global::System.Span<float> hRun = Take(ref scratch, batch * 8);
                 global::System.Span<float> cRun = Take(ref scratch, batch * 0);
-                global::System.Span<float> record = Take(ref scratch, RecordLength);
+                global::System.Span<float> record = Take(ref scratch, 2 * RecordLength);
                 global::System.Span<float> gh = Take(ref scratch, batch * 24);
                 bool batched = batch >= 8;
                 scoped global::System.ReadOnlySpan<float> layerIn = input;
@@ -309,7 +309,24 @@ namespace Golden
                                 global::LstmGen.Kernels.Gemm.MultiplyAdd(batch, 24, 5, ref hRun[0], 8, ref wh, 24, ref gh[0], 24);
                             }
 
-                            for (int b = 0; b < batch; b++)
+                            int b0 = 0;
+                            if (!batched)
+                            {
+                                // Rows two at a time: their independent chains interleaved in one instruction stream.
+                                for (; b0 + 2 <= batch; b0 += 2)
+                                {
+                                    int row = (t * batch) + b0;
+                                    ref float rec0 = ref training ? ref _tape[RecordOffset(rows, ld, row)] : ref record[0];
+                                    ref float rec1 = ref training ? ref _tape[RecordOffset(rows, ld, row + 1)] : ref record[RecordLength];
+                                    CellPair(ref wh, ref xproj[row * 24], ref hRun[b0 * 8], ref rec0, ref xproj[(row + 1) * 24], ref hRun[(b0 + 1) * 8], ref rec1);
+                                    for (int b = b0; b < b0 + 2; b++)
+                                    {
+                                        hRun.Slice(b * 8, 5).CopyTo(layerOut.Slice(((outBatchFirst ? (b * seqLen) + t : (t * batch) + b) * OutputSize) + (dir * 5), 5));
+                                    }
+                                }
+                            }
+
+                            for (int b = b0; b < batch; b++)
                             {
                                 int row = (t * batch) + b;
                                 ref float rec = ref training ? ref _tape[RecordOffset(rows, ld, row)] : ref record[0];
@@ -499,34 +516,27 @@ namespace Golden
                 global::System.Runtime.Intrinsics.Vector256<float> ar0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(0));
                 global::System.Runtime.Intrinsics.Vector256<float> az0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(8));
                 global::System.Runtime.Intrinsics.Vector256<float> an0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bhn, (nuint)(0));
-                // Odd k go to second accumulators: two FMA chains per gate, added at the end.
-                global::System.Runtime.Intrinsics.Vector256<float> br0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> bz0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> bn0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                 global::System.Runtime.Intrinsics.Vector256<float> hk;
                 hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
                 ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ar0);
                 az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), az0);
                 an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), an0);
                 hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
-                br0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), br0);
-                bz0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), bz0);
-                bn0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), bn0);
+                ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), ar0);
+                az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), az0);
+                an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), an0);
                 hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
                 ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), ar0);
                 az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), az0);
                 an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), an0);
                 hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 3));
-                br0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), br0);
-                bz0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), bz0);
-                bn0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), bn0);
+                ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), ar0);
+                az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), az0);
+                an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), an0);
                 hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 4));
                 ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 96), ar0);
                 az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 104), az0);
                 an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 112), an0);
-                ar0 += br0;
-                az0 += bz0;
-                an0 += bn0;
                 {
                     // r and z in one 512-bit evaluation where that is accelerated.
                     (global::System.Runtime.Intrinsics.Vector256<float> r, global::System.Runtime.Intrinsics.Vector256<float> z) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ar0, az0);
@@ -575,6 +585,102 @@ namespace Golden
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(an0, ref hhn, (nuint)(0));
                     // h = (1 - z) * n + z * h = n + z * (h - n).
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(z, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hp, (nuint)(0)) - n, n), ref h, (nuint)(0));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Cell"/> for two batch rows (suffixes _0 and _1) with their statements interleaved: each row's step is one
+        /// long dependent chain, and two independent chains side by side keep the vector units busy.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void CellPair(ref float wh, ref float xp_0, ref float h_0, ref float rec_0, ref float xp_1, ref float h_1, ref float rec_1)
+        {
+            // h (and c) before the step go to the record; the products read h from there, so h can be overwritten in place.
+            ref float hp_0 = ref rec_0;
+            for (int v = 0; v < 8; v += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h_0, (nuint)v), ref hp_0, (nuint)v);
+            }
+
+            ref float gates_0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec_0, 8);
+            ref float hhn_0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec_0, 32);
+            ref float bhn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, 144);
+            ref float hp_1 = ref rec_1;
+            for (int v = 0; v < 8; v += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h_1, (nuint)v), ref hp_1, (nuint)v);
+            }
+            ref float gates_1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec_1, 8);
+            ref float hhn_1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec_1, 32);
+
+            // Units 0..4 (lanes 5..7 of the last block padding): gates r, z, n of 1 block(s) in packed columns 0..23.
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> ar0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp_0, (nuint)(0));
+                global::System.Runtime.Intrinsics.Vector256<float> ar0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp_1, (nuint)(0));
+                global::System.Runtime.Intrinsics.Vector256<float> az0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp_0, (nuint)(8));
+                global::System.Runtime.Intrinsics.Vector256<float> az0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp_1, (nuint)(8));
+                global::System.Runtime.Intrinsics.Vector256<float> an0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bhn, (nuint)(0));
+                global::System.Runtime.Intrinsics.Vector256<float> an0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bhn, (nuint)(0));
+                global::System.Runtime.Intrinsics.Vector256<float> hk_0;
+                global::System.Runtime.Intrinsics.Vector256<float> hk_1;
+                hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 0));
+                hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 0));
+                ar0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ar0_0);
+                ar0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ar0_1);
+                az0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), az0_0);
+                az0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), az0_1);
+                an0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), an0_0);
+                an0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), an0_1);
+                hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 1));
+                hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 1));
+                ar0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), ar0_0);
+                ar0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), ar0_1);
+                az0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), az0_0);
+                az0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), az0_1);
+                an0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), an0_0);
+                an0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), an0_1);
+                hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 2));
+                hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 2));
+                ar0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), ar0_0);
+                ar0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), ar0_1);
+                az0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), az0_0);
+                az0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), az0_1);
+                an0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), an0_0);
+                an0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), an0_1);
+                hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 3));
+                hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 3));
+                ar0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), ar0_0);
+                ar0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), ar0_1);
+                az0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), az0_0);
+                az0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), az0_1);
+                an0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), an0_0);
+                an0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), an0_1);
+                hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 4));
+                hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 4));
+                ar0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 96), ar0_0);
+                ar0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 96), ar0_1);
+                az0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 104), az0_0);
+                az0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 104), az0_1);
+                an0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 112), an0_0);
+                an0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 112), an0_1);
+                {
+                    // r and z in one 512-bit evaluation where that is accelerated.
+                    (global::System.Runtime.Intrinsics.Vector256<float> r_0, global::System.Runtime.Intrinsics.Vector256<float> z_0) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ar0_0, az0_0);
+                    (global::System.Runtime.Intrinsics.Vector256<float> r_1, global::System.Runtime.Intrinsics.Vector256<float> z_1) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ar0_1, az0_1);
+                    global::System.Runtime.Intrinsics.Vector256<float> n_0 = global::LstmGen.Kernels.VectorMath.Tanh(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(r_0, an0_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp_0, (nuint)(16))));
+                    global::System.Runtime.Intrinsics.Vector256<float> n_1 = global::LstmGen.Kernels.VectorMath.Tanh(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(r_1, an0_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp_1, (nuint)(16))));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r_0, ref gates_0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r_1, ref gates_1, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z_0, ref gates_0, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z_1, ref gates_1, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n_0, ref gates_0, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n_1, ref gates_1, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(an0_0, ref hhn_0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(an0_1, ref hhn_1, (nuint)(0));
+                    // h = (1 - z) * n + z * h = n + z * (h - n).
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(z_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hp_0, (nuint)(0)) - n_0, n_0), ref h_0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(z_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hp_1, (nuint)(0)) - n_1, n_1), ref h_1, (nuint)(0));
                 }
             }
         }

@@ -260,8 +260,8 @@ namespace Golden
                 PrepareTape(input, seqLen, batch);
             }
 
-            // Scratch: input projections, two layer buffers when not recording, running h and c, one record row, a step's recurrent products.
-            long length = ((long)rows * 32) + (training ? 0 : 2L * rows * OutputSize) + ((long)batch * 48) + RecordLength;
+            // Scratch: input projections, two layer buffers when not recording, running h and c, two record rows, a step's recurrent products.
+            long length = ((long)rows * 32) + (training ? 0 : 2L * rows * OutputSize) + ((long)batch * 48) + (2L * RecordLength);
             float[]? rented = length <= 2048 ? null : Rent(length, nameof(seqLen));
             try
             {
@@ -272,7 +272,7 @@ namespace Golden
                 global::System.Span<float> bufferB = Take(ref scratch, training ? 0 : rows * OutputSize);
                 global::System.Span<float> hRun = Take(ref scratch, batch * 8);
                 global::System.Span<float> cRun = Take(ref scratch, batch * 8);
-                global::System.Span<float> record = Take(ref scratch, RecordLength);
+                global::System.Span<float> record = Take(ref scratch, 2 * RecordLength);
                 global::System.Span<float> gh = Take(ref scratch, batch * 32);
                 bool batched = batch >= 8;
                 scoped global::System.ReadOnlySpan<float> layerIn = input;
@@ -301,7 +301,24 @@ namespace Golden
                                 global::LstmGen.Kernels.Gemm.MultiplyAdd(batch, 32, 2, ref hRun[0], 8, ref wh, 32, ref gh[0], 32);
                             }
 
-                            for (int b = 0; b < batch; b++)
+                            int b0 = 0;
+                            if (!batched)
+                            {
+                                // Rows two at a time: their independent chains interleaved in one instruction stream.
+                                for (; b0 + 2 <= batch; b0 += 2)
+                                {
+                                    int row = (t * batch) + b0;
+                                    ref float rec0 = ref training ? ref _tape[RecordOffset(rows, ld, row)] : ref record[0];
+                                    ref float rec1 = ref training ? ref _tape[RecordOffset(rows, ld, row + 1)] : ref record[RecordLength];
+                                    CellPair(ref wh, ref xproj[row * 32], ref hRun[b0 * 8], ref cRun[b0 * 8], ref rec0, ref xproj[(row + 1) * 32], ref hRun[(b0 + 1) * 8], ref cRun[(b0 + 1) * 8], ref rec1);
+                                    for (int b = b0; b < b0 + 2; b++)
+                                    {
+                                        hRun.Slice(b * 8, 2).CopyTo(layerOut.Slice(((outBatchFirst ? (b * seqLen) + t : (t * batch) + b) * OutputSize) + (dir * 2), 2));
+                                    }
+                                }
+                            }
+
+                            for (int b = b0; b < batch; b++)
                             {
                                 int row = (t * batch) + b;
                                 ref float rec = ref training ? ref _tape[RecordOffset(rows, ld, row)] : ref record[0];
@@ -576,6 +593,104 @@ namespace Golden
                     global::System.Runtime.Intrinsics.Vector256<float> tc = global::LstmGen.Kernels.VectorMath.Tanh(cn);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tc, ref tanhc, (nuint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o * tc, ref h, (nuint)(0));
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Cell"/> for two batch rows (suffixes _0 and _1) with their statements interleaved: each row's step is one
+        /// long dependent chain, and two independent chains side by side keep the vector units busy.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void CellPair(ref float wh, ref float xp_0, ref float h_0, ref float c_0, ref float rec_0, ref float xp_1, ref float h_1, ref float c_1, ref float rec_1)
+        {
+            // h (and c) before the step go to the record; the products read h from there, so h can be overwritten in place.
+            ref float hp_0 = ref rec_0;
+            for (int v = 0; v < 8; v += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h_0, (nuint)v), ref hp_0, (nuint)v);
+            }
+
+            ref float cp_0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec_0, 8);
+            for (int v = 0; v < 8; v += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c_0, (nuint)v), ref cp_0, (nuint)v);
+            }
+
+            ref float tanhc_0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec_0, 48);
+            ref float gates_0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec_0, 16);
+            ref float hp_1 = ref rec_1;
+            for (int v = 0; v < 8; v += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h_1, (nuint)v), ref hp_1, (nuint)v);
+            }
+            ref float cp_1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec_1, 8);
+            for (int v = 0; v < 8; v += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c_1, (nuint)v), ref cp_1, (nuint)v);
+            }
+            ref float tanhc_1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec_1, 48);
+            ref float gates_1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec_1, 16);
+
+            // Units 0..1 (lanes 2..7 of the last block padding): gates i, f, g, o of 1 block(s) in packed columns 0..31.
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> ai0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp_0, (nuint)(0));
+                global::System.Runtime.Intrinsics.Vector256<float> ai0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp_1, (nuint)(0));
+                global::System.Runtime.Intrinsics.Vector256<float> af0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp_0, (nuint)(8));
+                global::System.Runtime.Intrinsics.Vector256<float> af0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp_1, (nuint)(8));
+                global::System.Runtime.Intrinsics.Vector256<float> ag0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp_0, (nuint)(16));
+                global::System.Runtime.Intrinsics.Vector256<float> ag0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp_1, (nuint)(16));
+                global::System.Runtime.Intrinsics.Vector256<float> ao0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp_0, (nuint)(24));
+                global::System.Runtime.Intrinsics.Vector256<float> ao0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp_1, (nuint)(24));
+                global::System.Runtime.Intrinsics.Vector256<float> hk_0;
+                global::System.Runtime.Intrinsics.Vector256<float> hk_1;
+                hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 0));
+                hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 0));
+                ai0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ai0_0);
+                ai0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ai0_1);
+                af0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), af0_0);
+                af0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), af0_1);
+                ag0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), ag0_0);
+                ag0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), ag0_1);
+                ao0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), ao0_0);
+                ao0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), ao0_1);
+                hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 1));
+                hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 1));
+                ai0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), ai0_0);
+                ai0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), ai0_1);
+                af0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), af0_0);
+                af0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), af0_1);
+                ag0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), ag0_0);
+                ag0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), ag0_1);
+                ao0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), ao0_0);
+                ao0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), ao0_1);
+                {
+                    // i and f in one 512-bit evaluation where that is accelerated.
+                    (global::System.Runtime.Intrinsics.Vector256<float> i_0, global::System.Runtime.Intrinsics.Vector256<float> f_0) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai0_0, af0_0);
+                    (global::System.Runtime.Intrinsics.Vector256<float> i_1, global::System.Runtime.Intrinsics.Vector256<float> f_1) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai0_1, af0_1);
+                    global::System.Runtime.Intrinsics.Vector256<float> g_0 = global::LstmGen.Kernels.VectorMath.Tanh(ag0_0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g_1 = global::LstmGen.Kernels.VectorMath.Tanh(ag0_1);
+                    global::System.Runtime.Intrinsics.Vector256<float> o_0 = global::LstmGen.Kernels.VectorMath.Sigmoid(ao0_0);
+                    global::System.Runtime.Intrinsics.Vector256<float> o_1 = global::LstmGen.Kernels.VectorMath.Sigmoid(ao0_1);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i_0, ref gates_0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i_1, ref gates_1, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f_0, ref gates_0, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f_1, ref gates_1, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g_0, ref gates_0, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g_1, ref gates_1, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o_0, ref gates_0, (nuint)(24));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o_1, ref gates_1, (nuint)(24));
+                    // c = f * c + i * g; h = o * tanh(c).
+                    global::System.Runtime.Intrinsics.Vector256<float> cn_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(f_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c_0, (nuint)(0)), i_0 * g_0);
+                    global::System.Runtime.Intrinsics.Vector256<float> cn_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(f_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c_1, (nuint)(0)), i_1 * g_1);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(cn_0, ref c_0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(cn_1, ref c_1, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> tc_0 = global::LstmGen.Kernels.VectorMath.Tanh(cn_0);
+                    global::System.Runtime.Intrinsics.Vector256<float> tc_1 = global::LstmGen.Kernels.VectorMath.Tanh(cn_1);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tc_0, ref tanhc_0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tc_1, ref tanhc_1, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o_0 * tc_0, ref h_0, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o_1 * tc_1, ref h_1, (nuint)(0));
                 }
             }
         }
