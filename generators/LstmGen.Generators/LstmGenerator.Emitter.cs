@@ -919,6 +919,15 @@ internal static class Emitter
             // statement by statement, row 0 then row 1.
             foreach (string line in Lines(body))
             {
+                // One activation of one vector becomes a pair over both rows (one 512-bit evaluation where accelerated).
+                System.Text.RegularExpressions.Match single = SingleActivation.Match(line);
+                if (single.Success)
+                {
+                    string name = single.Groups["name"].Value, arg = single.Groups["arg"].Value;
+                    _w.Line($"{single.Groups["indent"].Value}({VF} {ForRow(name, 0)}, {VF} {ForRow(name, 1)}) = {VM}.{single.Groups["fn"].Value}Pair({ForRow(arg, 0)}, {ForRow(arg, 1)});");
+                    continue;
+                }
+
                 _w.Line($"{ForRow(line, 0)}");
                 if (!IsCommentOrBlank(line) && line.Trim() is not ("{" or "}"))
                 {
@@ -929,6 +938,11 @@ internal static class Emitter
             _w.Close();
             _w.Line();
         }
+
+        // "VF name = VM.Sigmoid(arg);" or Tanh, with a simple argument.
+        private static readonly System.Text.RegularExpressions.Regex SingleActivation = new(
+            @"^(?<indent>\s*)global::System\.Runtime\.Intrinsics\.Vector256<float> (?<name>\w+) = global::LstmGen\.Kernels\.VectorMath\.(?<fn>Sigmoid|Tanh)\((?<arg>\w+)\);$",
+            System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
         private static IEnumerable<string> Lines(string text) => text.TrimEnd('\n').Split('\n');
 

@@ -668,10 +668,8 @@ namespace Golden
                     // i and f in one 512-bit evaluation where that is accelerated.
                     (global::System.Runtime.Intrinsics.Vector256<float> i_0, global::System.Runtime.Intrinsics.Vector256<float> f_0) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai0_0, af0_0);
                     (global::System.Runtime.Intrinsics.Vector256<float> i_1, global::System.Runtime.Intrinsics.Vector256<float> f_1) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai0_1, af0_1);
-                    global::System.Runtime.Intrinsics.Vector256<float> g_0 = global::LstmGen.Kernels.VectorMath.Tanh(ag0_0);
-                    global::System.Runtime.Intrinsics.Vector256<float> g_1 = global::LstmGen.Kernels.VectorMath.Tanh(ag0_1);
-                    global::System.Runtime.Intrinsics.Vector256<float> o_0 = global::LstmGen.Kernels.VectorMath.Sigmoid(ao0_0);
-                    global::System.Runtime.Intrinsics.Vector256<float> o_1 = global::LstmGen.Kernels.VectorMath.Sigmoid(ao0_1);
+                    (global::System.Runtime.Intrinsics.Vector256<float> g_0, global::System.Runtime.Intrinsics.Vector256<float> g_1) = global::LstmGen.Kernels.VectorMath.TanhPair(ag0_0, ag0_1);
+                    (global::System.Runtime.Intrinsics.Vector256<float> o_0, global::System.Runtime.Intrinsics.Vector256<float> o_1) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ao0_0, ao0_1);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i_0, ref gates_0, (nuint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i_1, ref gates_1, (nuint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f_0, ref gates_0, (nuint)(8));
@@ -685,8 +683,7 @@ namespace Golden
                     global::System.Runtime.Intrinsics.Vector256<float> cn_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(f_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c_1, (nuint)(0)), i_1 * g_1);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(cn_0, ref c_0, (nuint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(cn_1, ref c_1, (nuint)(0));
-                    global::System.Runtime.Intrinsics.Vector256<float> tc_0 = global::LstmGen.Kernels.VectorMath.Tanh(cn_0);
-                    global::System.Runtime.Intrinsics.Vector256<float> tc_1 = global::LstmGen.Kernels.VectorMath.Tanh(cn_1);
+                    (global::System.Runtime.Intrinsics.Vector256<float> tc_0, global::System.Runtime.Intrinsics.Vector256<float> tc_1) = global::LstmGen.Kernels.VectorMath.TanhPair(cn_0, cn_1);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tc_0, ref tanhc_0, (nuint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tc_1, ref tanhc_1, (nuint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o_0 * tc_0, ref h_0, (nuint)(0));
