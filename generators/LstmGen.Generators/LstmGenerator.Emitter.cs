@@ -74,8 +74,8 @@ internal static class Emitter
         // Packed gate columns per panel of a weight-gradient product: a panel of the widest input stays within L2.
         private int PanelColumns => Math.Min(GP, 64);
 
-        // The panel also holds the bias-gradient sums (GP floats).
-        private long PanelLength => Math.Max((long)Math.Max(I, OS) * PanelColumns, GP);
+        // Floats of the weight-gradient panel: the widest input by PanelColumns.
+        private long PanelLength => (long)Math.Max(I, OS) * PanelColumns;
 
         // A time step's recurrent products for all batch rows as one matrix product, so each loaded weight vector serves
         // 4 to 8 rows: always for looped shapes; for unrolled ones from MinBatchedRows rows, below which the per-row
@@ -1221,8 +1221,16 @@ internal static class Emitter
             _w.Line($"AccumulateOuter(ref _tape[RecordOffset(rows, ld, 0)], RecordLength, {HO}, ref dgh[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.WeightHh), panel);");
             if (_m.Bias)
             {
-                _w.Line($"AccumulateBias(ref dgx[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.BiasIh), panel);");
-                _w.Line($"AccumulateBias(ref dgh[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.BiasHh), panel);");
+                if (_p.Gru)
+                {
+                    _w.Line($"AccumulateBias(ref dgx[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.BiasIh), -1);");
+                    _w.Line($"AccumulateBias(ref dgh[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.BiasHh), -1);");
+                }
+                else
+                {
+                    _w.Line($"// b_ih and b_hh enter the gates alike: one sum serves both.");
+                    _w.Line($"AccumulateBias(ref dgx[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.BiasIh), Offset(ld, global::LstmGen.ParameterRole.BiasHh));");
+                }
             }
 
             if (_p.Projected)
@@ -1263,18 +1271,24 @@ internal static class Emitter
             _w.Close();
             _w.Close();
             _w.Line();
-            _w.Line($"// Bias gradients: the gate gradients summed over all rows, row after row into sum, then scattered.");
-            _w.Open($"private static void AccumulateBias(ref float dg, int rows, {Span} grad, int off, {Span} sum)");
-            _w.Line($"sum.Slice(0, {GP}).Clear();");
-            _w.Open($"for (int row = 0; row < rows; row++)");
-            _w.Open($"for (int v = 0; v < {GP}; v += 8)");
-            _w.Line($"{StE(Inv($"{LdE("sum[0]", "v")} + {LdE("dg", Inv($"(row * {GP}) + v"))}"), "sum[0]", "v")}");
-            _w.Close();
-            _w.Close();
-            _w.Line();
-            _w.Open($"for (int v = 0; v < {GP}; v += 8)");
-            _w.Line($"ScatterAdd({LdE("sum[0]", "v")}, v, grad, off, 1);");
-            _w.Close();
+            _w.Line($"// Bias gradients: the gate gradients summed over all rows, up to 8 packed vectors at a time in registers (each row's");
+            _w.Line($"// columns read in order), then scattered into the bias at off, and at off2 too when that is not negative.");
+            _w.Open($"private static void AccumulateBias(ref float dg, int rows, {Span} grad, int off, int off2)");
+            if (GP >= 64)
+            {
+                _w.Open($"for (int v0 = 0; v0 + 64 <= {GP}; v0 += 64)");
+                BiasBlock(8);
+                _w.Close();
+            }
+
+            if (GP % 64 != 0)
+            {
+                _w.Open();
+                _w.Line($"const int v0 = {GP - (GP % 64)};");
+                BiasBlock((GP % 64) / 8);
+                _w.Close();
+            }
+
             _w.Close();
             _w.Line();
             _w.Line($"// Adds the lanes of packed vector v (8 units of one gate) to their PyTorch rows, skipping padding lanes.");
@@ -1335,6 +1349,32 @@ internal static class Emitter
             _w.Close();
             _w.Close();
             _w.Line();
+        }
+
+        // The sums of n packed vectors from column v0 over all rows, scattered to the bias (and the second bias).
+        private void BiasBlock(int n)
+        {
+            for (int a = 0; a < n; a++)
+            {
+                _w.Line($"{VF} s{a} = {VF}.Zero;");
+            }
+
+            _w.Open($"for (int row = 0; row < rows; row++)");
+            _w.Line($"ref float d = ref {U}.Add(ref dg, (row * {GP}) + v0);");
+            for (int a = 0; a < n; a++)
+            {
+                _w.Line($"s{a} += {Ld("d", a * 8)};");
+            }
+
+            _w.Close();
+            _w.Line();
+            for (int a = 0; a < n; a++)
+            {
+                _w.Line($"ScatterAdd(s{a}, v0 + {a * 8}, grad, off, 1);");
+                _w.Open($"if (off2 >= 0)");
+                _w.Line($"ScatterAdd(s{a}, v0 + {a * 8}, grad, off2, 1);");
+                _w.Close();
+            }
         }
 
         private void EmitCellBackward()

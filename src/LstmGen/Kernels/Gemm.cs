@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace LstmGen.Kernels;
 
@@ -293,6 +294,12 @@ public static class Gemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyAddTransposedB(int m, int n, int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
     {
+        if (k <= ShortReduction && Avx.IsSupported)
+        {
+            ShortDotProducts(m, n, k, ref a, lda, ref b, ldb, ref c, ldc);
+            return;
+        }
+
         int i = 0;
         for (; i + 4 <= m; i += 4)
         {
@@ -434,6 +441,79 @@ public static class Gemm
                 }
 
                 Unsafe.Add(ref ci, j) += Vector256.Sum(s);
+            }
+        }
+    }
+
+    /// <summary>Reductions up to this length are short enough that the horizontal sums, not the FMAs, set the pace.</summary>
+    private const int ShortReduction = 64;
+
+    /// <summary>
+    /// <see cref="MultiplyAddTransposedB"/> for short reductions: per row of A, 8 (then 4) rows of B at a time, their 8
+    /// partial-sum vectors reduced to one vector of 8 results with a horizontal-add tree (9 instructions instead of 8
+    /// separate sums), the rest one by one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ShortDotProducts(int m, int n, int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            ref float ai = ref Unsafe.Add(ref a, (nint)i * lda);
+            ref float ci = ref Unsafe.Add(ref c, (nint)i * ldc);
+            int j = 0;
+            for (; j + 8 <= n; j += 8)
+            {
+                ref float bj = ref Unsafe.Add(ref b, (nint)j * ldb);
+                Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
+                for (int p = 0; p < k; p += 8)
+                {
+                    Vector256<float> x = Vector256.LoadUnsafe(ref ai, (nuint)p);
+                    s0 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bj, (nuint)p), s0);
+                    s1 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bj, (nuint)(ldb + p)), s1);
+                    s2 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bj, (nuint)((2 * ldb) + p)), s2);
+                    s3 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bj, (nuint)((3 * ldb) + p)), s3);
+                    s4 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bj, (nuint)((4 * ldb) + p)), s4);
+                    s5 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bj, (nuint)((5 * ldb) + p)), s5);
+                    s6 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bj, (nuint)((6 * ldb) + p)), s6);
+                    s7 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bj, (nuint)((7 * ldb) + p)), s7);
+                }
+
+                // hadd pairs, then pairs of pairs: lanes 0-3 hold the low-half sums of s0..s3, lanes 4-7 the high-half sums.
+                Vector256<float> u0 = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
+                Vector256<float> u1 = Avx.HorizontalAdd(Avx.HorizontalAdd(s4, s5), Avx.HorizontalAdd(s6, s7));
+                Vector256<float> sums = Avx.Permute2x128(u0, u1, 0x20) + Avx.Permute2x128(u0, u1, 0x31);
+                (Vector256.LoadUnsafe(ref ci, (nuint)j) + sums).StoreUnsafe(ref ci, (nuint)j);
+            }
+
+            if (j + 4 <= n)
+            {
+                ref float bj = ref Unsafe.Add(ref b, (nint)j * ldb);
+                Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+                for (int p = 0; p < k; p += 8)
+                {
+                    Vector256<float> x = Vector256.LoadUnsafe(ref ai, (nuint)p);
+                    s0 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bj, (nuint)p), s0);
+                    s1 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bj, (nuint)(ldb + p)), s1);
+                    s2 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bj, (nuint)((2 * ldb) + p)), s2);
+                    s3 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bj, (nuint)((3 * ldb) + p)), s3);
+                }
+
+                Vector256<float> u = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
+                Vector128<float> sums = u.GetLower() + u.GetUpper();
+                (Vector128.LoadUnsafe(ref ci, (nuint)j) + sums).StoreUnsafe(ref ci, (nuint)j);
+                j += 4;
+            }
+
+            for (; j < n; j++)
+            {
+                ref float bj = ref Unsafe.Add(ref b, (nint)j * ldb);
+                Vector256<float> s0 = default;
+                for (int p = 0; p < k; p += 8)
+                {
+                    s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref ai, (nuint)p), Vector256.LoadUnsafe(ref bj, (nuint)p), s0);
+                }
+
+                Unsafe.Add(ref ci, j) += Vector256.Sum(s0);
             }
         }
     }

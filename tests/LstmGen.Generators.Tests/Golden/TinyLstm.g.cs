@@ -761,8 +761,8 @@ namespace Golden
                         // Parameter gradients as products over all rows at once, scattered into PyTorch layout.
                         AccumulateOuter(ref layerIn, inSize, inSize, ref dgx[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.WeightIh), panel);
                         AccumulateOuter(ref _tape[RecordOffset(rows, ld, 0)], RecordLength, 2, ref dgh[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.WeightHh), panel);
-                        AccumulateBias(ref dgx[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.BiasIh), panel);
-                        AccumulateBias(ref dgh[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.BiasHh), panel);
+                        // b_ih and b_hh enter the gates alike: one sum serves both.
+                        AccumulateBias(ref dgx[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.BiasIh), Offset(ld, global::LstmGen.ParameterRole.BiasHh));
                         if (!dIn.IsEmpty)
                         {
                             PropagateInputs(ref wBase, inSize, ref dgx[0], seqLen, batch, dInBatchFirst, ref dIn[0]);
@@ -802,21 +802,45 @@ namespace Golden
             }
         }
 
-        // Bias gradients: the gate gradients summed over all rows, row after row into sum, then scattered.
-        private static void AccumulateBias(ref float dg, int rows, global::System.Span<float> grad, int off, global::System.Span<float> sum)
+        // Bias gradients: the gate gradients summed over all rows, up to 8 packed vectors at a time in registers (each row's
+        // columns read in order), then scattered into the bias at off, and at off2 too when that is not negative.
+        private static void AccumulateBias(ref float dg, int rows, global::System.Span<float> grad, int off, int off2)
         {
-            sum.Slice(0, 32).Clear();
-            for (int row = 0; row < rows; row++)
             {
-                for (int v = 0; v < 32; v += 8)
+                const int v0 = 0;
+                global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> s1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> s2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> s3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                for (int row = 0; row < rows; row++)
                 {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sum[0], (nuint)(v)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dg, (nuint)((row * 32) + v)), ref sum[0], (nuint)(v));
+                    ref float d = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dg, (row * 32) + v0);
+                    s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, 0);
+                    s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, 8);
+                    s2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, 16);
+                    s3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref d, 24);
                 }
-            }
 
-            for (int v = 0; v < 32; v += 8)
-            {
-                ScatterAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sum[0], (nuint)(v)), v, grad, off, 1);
+                ScatterAdd(s0, v0 + 0, grad, off, 1);
+                if (off2 >= 0)
+                {
+                    ScatterAdd(s0, v0 + 0, grad, off2, 1);
+                }
+                ScatterAdd(s1, v0 + 8, grad, off, 1);
+                if (off2 >= 0)
+                {
+                    ScatterAdd(s1, v0 + 8, grad, off2, 1);
+                }
+                ScatterAdd(s2, v0 + 16, grad, off, 1);
+                if (off2 >= 0)
+                {
+                    ScatterAdd(s2, v0 + 16, grad, off2, 1);
+                }
+                ScatterAdd(s3, v0 + 24, grad, off, 1);
+                if (off2 >= 0)
+                {
+                    ScatterAdd(s3, v0 + 24, grad, off2, 1);
+                }
             }
         }
 
