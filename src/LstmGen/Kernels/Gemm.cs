@@ -7,9 +7,11 @@ namespace LstmGen.Kernels;
 
 /// <summary>
 /// Register-tiled float matrix products for the generated kernels' batched work: the input projections of all time
-/// steps, the input gradients and the weight gradients. Row-major, strides in floats, results accumulated into C.
-/// A tile holds 4 rows by 2 vectors (8 accumulators): with 16 vector registers that leaves room for the 2 loaded
-/// vectors and a broadcast, and each loaded vector of B feeds 4 FMAs instead of 1 as in a matrix-vector loop.
+/// steps, a step's recurrent products for the whole batch, dh_prev in BPTT, and the input and weight gradients.
+/// Row-major, strides in floats, results accumulated into C.
+/// With Vector256 a tile holds 4 rows by 2 vectors (8 accumulators): with 16 vector registers that leaves room for the
+/// 2 loaded vectors and a broadcast, and each loaded vector of B feeds 4 FMAs instead of 1 as in a matrix-vector loop.
+/// Where Vector512 is accelerated (AVX-512: 32 registers) tiles are 8 rows by 2 512-bit vectors, 16 accumulators.
 /// Callers check the lengths; these methods trust them (they are reached only from generated code).
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
