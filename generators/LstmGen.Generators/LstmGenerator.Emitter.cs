@@ -449,6 +449,10 @@ internal static class Emitter
             _w.Line();
         }
 
+        // Copies batch row b's new h (its running row, padded) to its place in the layer output; rowExpression is its (t, b) row.
+        private void CopyRowOut(string rowExpression) =>
+            _w.Line($"hRun.Slice(b * {HOP}, {HO}).CopyTo(layerOut.Slice(((outBatchFirst ? (b * seqLen) + t : {rowExpression}) * OutputSize) + (dir * {HO}), {HO}));");
+
         private void EmitForward()
         {
             _w.Open($"private void ForwardVector({RoSpan} input, int seqLen, int batch, {Span} output, {Span} hN, {Span} cN, {RoSpan} h0, {RoSpan} c0, bool training)");
@@ -523,7 +527,7 @@ internal static class Emitter
                 string c1 = _p.Lstm ? Inv($"ref cRun[(b0 + 1) * {HP}], ") : "";
                 _w.Line($"CellPair(ref wh, ref xproj[row * {GP}], ref hRun[b0 * {HOP}], {c0}ref rec0, ref xproj[(row + 1) * {GP}], ref hRun[(b0 + 1) * {HOP}], {c1}ref rec1);");
                 _w.Open($"for (int b = b0; b < b0 + 2; b++)");
-                _w.Line($"hRun.Slice(b * {HOP}, {HO}).CopyTo(layerOut.Slice(((outBatchFirst ? (b * seqLen) + t : (t * batch) + b) * OutputSize) + (dir * {HO}), {HO}));");
+                CopyRowOut("(t * batch) + b");
                 _w.Close();
                 _w.Close();
                 _w.Close();
@@ -549,7 +553,7 @@ internal static class Emitter
                 _w.Line($"{fromProducts}");
             }
 
-            _w.Line($"hRun.Slice(b * {HOP}, {HO}).CopyTo(layerOut.Slice(((outBatchFirst ? (b * seqLen) + t : row) * OutputSize) + (dir * {HO}), {HO}));");
+            CopyRowOut("row");
             _w.Close();
             _w.Close();
             _w.Line();
@@ -742,7 +746,6 @@ internal static class Emitter
         // ---- The recurrent step: the hot path. ----
         private void EmitCell(bool fromProducts)
         {
-            string[] g = GateNames;
             _w.Line($"/// <summary>");
             if (fromProducts)
             {
@@ -759,12 +762,13 @@ internal static class Emitter
             _w.Line($"{Hot}");
             _w.Open($"private static void {(fromProducts ? "CellFromProducts" : "Cell")}(ref float wh, {(fromProducts ? "ref float gh, " : "")}ref float xp, ref float h{(_p.Lstm ? ", ref float c" : "")}, ref float rec)");
             EmitCellPrologue();
+            EmitWeightRefs();
             EmitCellBody(fromProducts);
             _w.Close();
             _w.Line();
         }
 
-        // The record row: h (and c) before the step, and references to its parts.
+        // The record row of one batch row: h (and c) before the step, and references to its parts.
         private void EmitCellPrologue()
         {
             _w.Line($"// h (and c) before the step go to the record; the products read h from there, so h can be overwritten in place.");
@@ -781,12 +785,24 @@ internal static class Emitter
             if (_p.Projected)
             {
                 _w.Line($"ref float hfull = ref {U}.Add(ref rec, {RHFull});");
-                _w.Line($"ref float wr = ref {U}.Add(ref wh, {(HO + 1) * GP});");
             }
 
             if (_p.Gru)
             {
                 _w.Line($"ref float hhn = ref {U}.Add(ref rec, {RHhN});");
+            }
+        }
+
+        // References into the packed weights after W_hh, shared by every row: W_hrᵀ (projection) or b_hn (GRU).
+        private void EmitWeightRefs()
+        {
+            if (_p.Projected)
+            {
+                _w.Line($"ref float wr = ref {U}.Add(ref wh, {(HO + 1) * GP});");
+            }
+
+            if (_p.Gru)
+            {
                 _w.Line($"ref float bhn = ref {U}.Add(ref wh, {(HO + 1) * GP});");
             }
         }
@@ -901,19 +917,19 @@ internal static class Emitter
             string body = _w.ToString();
             _w = outer;
 
-            // The prologue has loops: row 0's, then row 1's; the references into the weights (W_hrᵀ, b_hn) are shared.
+            // The record prologue has loops: row 0's, then row 1's. The references into the weights are shared.
             foreach (int r in new[] { 0, 1 })
             {
                 foreach (string line in Lines(prologue))
                 {
-                    bool shared = line.TrimStart().StartsWith("ref float wr ", StringComparison.Ordinal)
-                        || line.TrimStart().StartsWith("ref float bhn ", StringComparison.Ordinal);
-                    if (r == 0 || !(IsCommentOrBlank(line) || shared))
+                    if (r == 0 || !IsCommentOrBlank(line))
                     {
                         _w.Line($"{ForRow(line, r)}");
                     }
                 }
             }
+
+            EmitWeightRefs();
 
             // The body is straight-line code whose braces only open scopes (shared by both rows, whose names differ):
             // statement by statement, row 0 then row 1.
@@ -1313,6 +1329,15 @@ internal static class Emitter
             _w.Close();
             _w.Close();
             _w.Line();
+            if (_p.Projected)
+            {
+                EmitDotRows();
+            }
+        }
+
+        // Only the projection's backward (tmp = W_hrᵀ dh) still takes dot products of packed rows one row of g at a time.
+        private void EmitDotRows()
+        {
             _w.Line($"// dst[k] += W[k] · g for k < count, rows of length stride (a multiple of 8), four rows at a time so four FMA chains run in parallel.");
             _w.Open($"private static void DotRows(ref float w, int count, int stride, ref float g, ref float dst)");
             _w.Line($"int k = 0;");

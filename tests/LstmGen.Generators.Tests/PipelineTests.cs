@@ -198,7 +198,8 @@ public class PipelineTests
     [Fact]
     public void The_reserved_member_list_is_exactly_what_the_emitter_adds()
     {
-        // Shapes that between them use every helper (projection, GRU, RNN, bias, no bias, a looped step with batched products).
+        // Shapes that between them use every helper (projection, GRU, RNN, bias, no bias, a small shape with the two-row cell,
+        // a looped step).
         (Assembly assembly, System.Runtime.Loader.AssemblyLoadContext context) = GeneratorHarness.Build(GeneratorHarness.CellsSource(
         [
             new RecurrentConfig(CellKind.Lstm, 3, 5, projSize: 2), new RecurrentConfig(CellKind.Gru, 2, 3, bias: false),

@@ -605,7 +605,6 @@ namespace Golden
 
             ref float gates_0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec_0, 8);
             ref float hhn_0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec_0, 32);
-            ref float bhn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, 144);
             ref float hp_1 = ref rec_1;
             for (int v = 0; v < 8; v += 8)
             {
@@ -613,6 +612,7 @@ namespace Golden
             }
             ref float gates_1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec_1, 8);
             ref float hhn_1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec_1, 32);
+            ref float bhn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, 144);
 
             // Units 0..4 (lanes 5..7 of the last block padding): gates r, z, n of 1 block(s) in packed columns 0..23.
             {
@@ -851,45 +851,6 @@ namespace Golden
             else
             {
                 global::LstmGen.Kernels.Gemm.MultiplyAddTransposedB(seqLen * batch, inSize, 24, ref dg, 24, ref wx, 24, ref dIn, inSize);
-            }
-        }
-
-        // dst[k] += W[k] · g for k < count, rows of length stride (a multiple of 8), four rows at a time so four FMA chains run in parallel.
-        private static void DotRows(ref float w, int count, int stride, ref float g, ref float dst)
-        {
-            int k = 0;
-            for (; k + 4 <= count; k += 4)
-            {
-                ref float w0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, k * stride);
-                ref float w1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w0, stride);
-                ref float w2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w1, stride);
-                ref float w3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w2, stride);
-                global::System.Runtime.Intrinsics.Vector256<float> a0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, a1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, a2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, a3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                for (int v = 0; v < stride; v += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g, (nuint)v);
-                    a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, (nuint)v), a0);
-                    a1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, (nuint)v), a1);
-                    a2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, (nuint)v), a2);
-                    a3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, (nuint)v), a3);
-                }
-
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dst, k + 0) += global::System.Runtime.Intrinsics.Vector256.Sum(a0);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dst, k + 1) += global::System.Runtime.Intrinsics.Vector256.Sum(a1);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dst, k + 2) += global::System.Runtime.Intrinsics.Vector256.Sum(a2);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dst, k + 3) += global::System.Runtime.Intrinsics.Vector256.Sum(a3);
-            }
-
-            for (; k < count; k++)
-            {
-                ref float wk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, k * stride);
-                global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                for (int v = 0; v < stride; v += 8)
-                {
-                    acc = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref g, (nuint)v), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, (nuint)v), acc);
-                }
-
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dst, k) += global::System.Runtime.Intrinsics.Vector256.Sum(acc);
             }
         }
 
