@@ -7,21 +7,13 @@ namespace LstmGen.Generators;
 internal static class GeneratedMembers
 {
     /// <summary>Methods: a user method of the same name is allowed (an overload), anything else is not.</summary>
-    public static readonly string[] Methods =
-    {
-        "Forward", "Backward", "Step", "NewParameters", "Packed", "PackedColumn", "PackDirection", "ForwardVector",
-        "PrepareTape", "LayerOutputOffset", "RecordOffset", "ProjectInputs", "ProjectRow", "StepVector", "Cell", "CellFromProducts", "CellPair",
-        "BackwardVector",
-        "AccumulateOuter", "AccumulateBias", "ScatterAdd", "PropagateInputs", "DotRows", "CellBackward", "Rent", "Take",
-        "LoadState", "StoreState", "PackedBase", "Offset",
-    };
+    public static readonly string[] Methods = { "Forward", "Backward", "Step" };
 
     /// <summary>Constants, fields, properties and nested types.</summary>
     public static readonly string[] Others =
     {
         "InputSize", "HiddenSize", "NumLayers", "NumDirections", "ProjSize", "OutputHidden", "OutputSize", "StateRows",
-        "GateCount", "IsBidirectional", "IsBatchFirst", "HasBias", "PackedLength", "RecordLength", "s_config", "_packLock",
-        "_packed", "_generic", "_tape", "_tapeSeqLen", "_tapeBatch", "_tapeIsGeneric", "Config", "Parameters", "ForceScalarPath", "UseVectors",
-        "Generic", "PackedWeights",
+        "GateCount", "IsBidirectional", "IsBatchFirst", "HasBias", "Config", "Parameters", "ForceScalarPath", "_network",
+        "Kernel",
     };
 }

@@ -1,1590 +1,187 @@
-using System;
+using LstmGen.Generators.Cells;
 using System.Collections.Generic;
-using System.Globalization;
-using System.Linq;
+using LstmGen.Generators.Emit;
 using LstmGen.Generators.Model;
+using static LstmGen.Generators.Emit.Code;
 
 namespace LstmGen.Generators;
 
 /// <summary>
-/// Model to C#. The emitted class keeps a packed copy of the weights, per (layer, direction):
-/// <c>[in x GP]</c> input weights, <c>[HO x GP]</c> recurrent weights, <c>[GP]</c> bias, then <c>b_hn [HP]</c> (GRU) and
-/// <c>W_hrᵀ [H x PP]</c> (projection), and <c>W_hhᵀ [GP x HOP]</c> for BPTT. GP packed gate columns put, for each block of 8 hidden units, the 8 lanes of every
-/// gate side by side, so one pass of <c>acc[gate] += broadcast(h[k]) * W[k][block, gate]</c> yields all gates of a block
-/// with no horizontal sums, and the cell update runs on whole vectors. Padding lanes hold zero weights, so they stay zero.
+/// Model to C#. The user's class gets what is specific to its shape and nothing else: the shape constants, the
+/// constructors, the interface members forwarding to the runtime's driver (<c>LstmGen.CompilerServices.PackedNetwork</c>),
+/// and a nested kernel struct with the packed layout's numbers and the unrolled cell (<see cref="CellEmitter"/>).
 /// </summary>
 internal static class Emitter
 {
-    private const string V = "global::System.Runtime.Intrinsics.Vector256";
-    private const string VF = "global::System.Runtime.Intrinsics.Vector256<float>";
-    private const string U = "global::System.Runtime.CompilerServices.Unsafe";
-    private const string MM = "global::System.Runtime.InteropServices.MemoryMarshal";
-    private const string VM = "global::LstmGen.Kernels.VectorMath";
-    private const string Net = "global::LstmGen.NetworkArguments";
+    private const string Driver = "global::LstmGen.CompilerServices.PackedNetwork<Kernel>";
+    private const string GenericNetwork = "global::LstmGen.RecurrentNetwork<float>";
     private const string Span = "global::System.Span<float>";
     private const string RoSpan = "global::System.ReadOnlySpan<float>";
-    private const string Pool = "global::System.Buffers.ArrayPool<float>.Shared";
-    private const string Generated = "[global::System.CodeDom.Compiler.GeneratedCode(\"LstmGen.Generators\", \"1.0.0\")]";
-    private const string Gemm = "global::LstmGen.Kernels.Gemm";
-    private const string Hot = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
 
-    public static string Emit(KernelPlan plan) => new Context(plan).Emit();
-
-    private sealed class Context
+    public static string Emit(KernelPlan plan)
     {
-        private readonly KernelPlan _p;
-        private readonly CellModel _m;
-        private SourceWriter _w = new();
-
-        // Shape constants, named as in the class comment.
-        private readonly int H, HP, HO, HOP, NG, GP, NB, PP, D, L, I, OS;
-        // Record (tape row) offsets: h before (at 0), c before, activated gates, tanh(c), h before projection, W_hn h + b_hn.
-        private readonly int RCPrev, RGates, RTanhC, RHFull, RHhN, RS;
-
-        public Context(KernelPlan plan)
+        CellModel m = plan.Model;
+        var w = new SourceWriter();
+        string how = plan.Form switch
         {
-            _p = plan;
-            _m = plan.Model;
-            // The parser only passes valid shapes; anything else is a generator bug, reported as LSTMGEN012.
-            if (RecurrentConfig.Validate(_m.Kind, _m.Input, _m.Hidden, _m.Layers, _m.Bidirectional, _m.Bias, _m.ProjSize) is { Count: > 0 } errors)
-            {
-                throw new InvalidOperationException("invalid model: " + errors[0].Message);
-            }
-
-            H = _m.Hidden;
-            HP = plan.HiddenPadded;
-            HO = plan.OutputHidden;
-            HOP = plan.OutputHiddenPadded;
-            NG = plan.Gates;
-            GP = plan.GateColumns;
-            NB = plan.Blocks;
-            PP = Planner.Pad(_m.ProjSize);
-            D = plan.Directions;
-            L = _m.Layers;
-            I = _m.Input;
-            OS = plan.OutputSize;
-            RCPrev = HOP;
-            RGates = RCPrev + (plan.Lstm ? HP : 0);
-            RTanhC = RGates + GP;
-            RHFull = RTanhC + (plan.Lstm ? HP : 0);
-            RHhN = RHFull + (plan.Projected ? HP : 0);
-            RS = RHhN + (plan.Gru ? HP : 0);
-        }
-
-        // Packed gate columns per panel of a weight-gradient product: a panel of the widest input stays within L2.
-        private int PanelColumns => Math.Min(GP, 64);
-
-        // Floats of the weight-gradient panel: the widest input by PanelColumns.
-        private long PanelLength => (long)Math.Max(I, OS) * PanelColumns;
-
-        // A time step's recurrent products for all batch rows as one matrix product, so each loaded weight vector serves
-        // 4 to 8 rows: always for looped shapes; for unrolled ones from MinBatchedRows rows, below which the per-row
-        // unrolled product (one dependent chain per row) is faster.
-        private const int MinBatchedRows = 8;
-
-        private string[] GateNames => _m.Kind switch
-        {
-            CellKind.Lstm => new[] { "i", "f", "g", "o" },
-            CellKind.Gru => new[] { "r", "z", "n" },
-            _ => new[] { "a" },
+            StepForm.Unrolled => "the recurrent step is fully unrolled",
+            StepForm.Looped => "the recurrent step is looped (over the unroll budget)",
+            _ => Inv($"the packed copy would need {plan.Layout.PackedLength} floats, more than the kernels index, so every call goes to the generic network"),
         };
-
-        public string Emit()
+        w.Line($"// <auto-generated/>");
+        w.Line($"// Generated by LstmGen.Generators from [{m.AttributeName}({AttributeText(plan)})] on {m.ClassName}.");
+        w.Line($"// Float32, Vector256 with FMA; {how}.");
+        w.Line($"#nullable enable");
+        w.Line();
+        var scopes = new List<SourceWriter.BlockScope>();
+        if (m.Namespace.Length > 0)
         {
-            _w.Line($"// <auto-generated/>");
-            _w.Line($"// Generated by LstmGen.Generators from [{_m.AttributeName}({AttributeText()})] on {_m.ClassName}.");
-            _w.Line($"// Float32 kernels: packed weights, Vector256 with FMA; the recurrent step is {(_p.UnrollStep ? "fully unrolled" : "looped (over the unroll budget)")}.");
-            _w.Line($"#nullable enable");
-            _w.Line();
-            if (_m.Namespace.Length > 0)
-            {
-                _w.Open($"namespace {_m.Namespace}");
-            }
-
-            foreach (ContainingType t in _m.ContainingTypes)
-            {
-                _w.Open($"partial {t.Keyword} {t.Name}");
-            }
-
-            _w.Line($"/// <summary>{Describe()}, specialised by LstmGen.</summary>");
-            _w.Line($"/// <remarks>");
-            _w.Line($"/// Float32 kernels on a packed copy of the PyTorch-layout parameters (repacked when they change). Without");
-            _w.Line($"/// Vector256 acceleration every call delegates to the generic <see cref=\"global::LstmGen.RecurrentNetwork{{T}}\"/>.");
-            _w.Line($"/// Inference and Step may run concurrently on one instance; training calls may not.");
-            _w.Line($"/// </remarks>");
-            _w.Open($"partial class {_m.ClassName} : global::LstmGen.IRecurrentNetwork<float>");
-            EmitShape();
-            if (_p.Delegates)
-            {
-                _w.Line($"// The packed copy would need {_p.PackedLength} floats, more than the kernels index: every call goes to the generic implementation.");
-                EmitCommonFields();
-                EmitConstruction();
-                EmitDelegation();
-            }
-            else
-            {
-                EmitKernelFields();
-                EmitConstruction();
-                EmitPublicMethods();
-                EmitPacking();
-                EmitForward();
-                EmitStep();
-                EmitCell(fromProducts: false);
-                EmitCell(fromProducts: true);
-                if (HasCellPair)
-                {
-                    EmitCellPair();
-                }
-
-                EmitBackward();
-                EmitCellBackward();
-                EmitHelpers();
-            }
-
-            _w.Close();
-            foreach (ContainingType _ in _m.ContainingTypes)
-            {
-                _w.Close();
-            }
-
-            if (_m.Namespace.Length > 0)
-            {
-                _w.Close();
-            }
-
-            return _w.ToString();
+            scopes.Add(w.Block($"namespace {m.Namespace}"));
         }
 
-        private string AttributeText()
+        foreach (ContainingType t in m.ContainingTypes)
         {
-            var parts = new List<string> { Inv($"Input = {I}"), Inv($"Hidden = {H}") };
-            if (L != 1) parts.Add(Inv($"Layers = {L}"));
-            if (_m.Bidirectional) parts.Add("Bidirectional = true");
-            if (!_m.Bias) parts.Add("Bias = false");
-            if (_m.BatchFirst) parts.Add("BatchFirst = true");
-            if (_m.ProjSize > 0) parts.Add(Inv($"ProjSize = {_m.ProjSize}"));
-            if (_m.Kind == CellKind.RnnRelu) parts.Add("Nonlinearity = Nonlinearity.Relu");
-            return string.Join(", ", parts);
+            scopes.Add(w.Block($"partial {t.Keyword} {t.Name}"));
         }
 
-        private string Describe() => Inv($"{KindName()} with input {I}, hidden {H}, {L} layer(s){(_m.Bidirectional ? ", bidirectional" : "")}{(_m.ProjSize > 0 ? Inv($", projection to {_m.ProjSize}") : "")}{(_m.Bias ? "" : ", no bias")}{(_m.BatchFirst ? ", batch-first" : "")}");
-
-        private string KindName() => _m.Kind switch
+        EmitClass(w, plan);
+        for (int i = scopes.Count - 1; i >= 0; i--)
         {
-            CellKind.Lstm => "LSTM",
-            CellKind.Gru => "GRU",
-            CellKind.RnnTanh => "Elman RNN (tanh)",
-            _ => "Elman RNN (ReLU)",
-        };
-
-        private void EmitShape()
-        {
-            Const("int", "InputSize", I, "<c>input_size</c>: features per time step.");
-            Const("int", "HiddenSize", H, "<c>hidden_size</c>: units per gate.");
-            Const("int", "NumLayers", L, "<c>num_layers</c>.");
-            Const("int", "NumDirections", D, "1, or 2 when bidirectional.");
-            Const("int", "ProjSize", _m.ProjSize, "<c>proj_size</c>; 0 when there is no projection.");
-            Const("int", "OutputHidden", HO, "Size of h: ProjSize when projecting, else HiddenSize.");
-            Const("int", "OutputSize", OS, "Features of each output step: NumDirections * OutputHidden.");
-            Const("int", "StateRows", L * D, "Rows of h0/h_n (and c0/c_n): NumLayers * NumDirections.");
-            Const("int", "GateCount", NG, "Gates stacked in the weight matrices.");
-            Const("bool", "IsBidirectional", _m.Bidirectional ? "true" : "false", "<c>bidirectional</c>.");
-            Const("bool", "IsBatchFirst", _m.BatchFirst ? "true" : "false", "<c>batch_first</c>: sequences are (batch, seq, feature).");
-            Const("bool", "HasBias", _m.Bias ? "true" : "false", "<c>bias</c>.");
-            _w.Line();
+            scopes[i].Dispose();
         }
 
-        private void EmitCommonFields()
+        return w.ToString();
+    }
+
+    private static string AttributeText(KernelPlan plan)
+    {
+        CellModel m = plan.Model;
+        var parts = new List<string> { Inv($"Input = {m.Input}"), Inv($"Hidden = {m.Hidden}") };
+        if (m.Layers != 1) parts.Add(Inv($"Layers = {m.Layers}"));
+        if (m.Bidirectional) parts.Add("Bidirectional = true");
+        if (!m.Bias) parts.Add("Bias = false");
+        if (m.BatchFirst) parts.Add("BatchFirst = true");
+        if (m.ProjSize > 0) parts.Add(Inv($"ProjSize = {m.ProjSize}"));
+        if (CellMath.Of(plan).AttributeArgument is { } extra) parts.Add(extra);
+        return string.Join(", ", parts);
+    }
+
+    private static string Describe(KernelPlan plan)
+    {
+        CellModel m = plan.Model;
+        return Inv($"{CellMath.Of(plan).Title} with input {m.Input}, hidden {m.Hidden}, {m.Layers} layer(s)")
+            + (m.Bidirectional ? ", bidirectional" : "") + (m.ProjSize > 0 ? Inv($", projection to {m.ProjSize}") : "")
+            + (m.Bias ? "" : ", no bias") + (m.BatchFirst ? ", batch-first" : "");
+    }
+
+    private static void EmitClass(SourceWriter w, KernelPlan plan)
+    {
+        CellModel m = plan.Model;
+        bool packed = plan.Form != StepForm.Generic;
+        w.Line($"/// <summary>{Describe(plan)}, specialised by LstmGen.</summary>");
+        w.Line($"/// <remarks>");
+        w.Line($"/// Float32 kernels on a packed copy of the PyTorch-layout parameters (repacked when they change). Without Vector256");
+        w.Line($"/// acceleration every call runs on the generic <see cref=\"global::LstmGen.RecurrentNetwork{{T}}\"/>. Inference and Step");
+        w.Line($"/// may run concurrently on one instance; training calls may not.");
+        w.Line($"/// </remarks>");
+        using (w.Block($"partial class {m.ClassName} : global::LstmGen.IRecurrentNetwork<float>"))
         {
-            _w.Line($"private static readonly global::LstmGen.RecurrentConfig s_config = new(global::LstmGen.CellKind.{_m.Kind}, {I}, {H}, {L}, {Bool(_m.Bidirectional)}, {Bool(_m.Bias)}, {Bool(_m.BatchFirst)}, {_m.ProjSize});");
-            _w.Line($"private global::LstmGen.RecurrentNetwork<float>? _generic;");
-            _w.Line();
+            EmitShapeConstants(w, plan);
+            w.Line($"private readonly {(packed ? Driver : GenericNetwork)} _network;");
+            w.Line();
+            EmitConstructors(w, plan);
+            EmitInterfaceMembers(w, packed);
+            if (packed)
+            {
+                new KernelEmitter(plan, w).Emit();
+            }
+        }
+    }
+
+    private static void EmitShapeConstants(SourceWriter w, KernelPlan plan)
+    {
+        CellModel m = plan.Model;
+        RecurrentConfig c = plan.Config;
+        void Const(string type, string name, object value, string doc)
+        {
+            w.Line($"/// <summary>{doc}</summary>");
+            w.Line($"public const {type} {name} = {value};");
         }
 
-        private void EmitDelegation()
+        w.Line($"// The shape, as constants.");
+        Const("int", "InputSize", m.Input, "<c>input_size</c>: features per time step.");
+        Const("int", "HiddenSize", m.Hidden, "<c>hidden_size</c>: units per gate.");
+        Const("int", "NumLayers", m.Layers, "<c>num_layers</c>.");
+        Const("int", "NumDirections", c.Directions, "1, or 2 when bidirectional.");
+        Const("int", "ProjSize", m.ProjSize, "<c>proj_size</c>; 0 when there is no projection.");
+        Const("int", "OutputHidden", c.OutputHidden, "Size of h: ProjSize when projecting, else HiddenSize.");
+        Const("int", "OutputSize", c.OutputSize, "Features of each output step: NumDirections * OutputHidden.");
+        Const("int", "StateRows", c.StateRows, "Rows of h0/h_n (and c0/c_n): NumLayers * NumDirections.");
+        Const("int", "GateCount", c.GateCount, "Gates stacked in the weight matrices.");
+        Const("bool", "IsBidirectional", Bool(m.Bidirectional), "<c>bidirectional</c>.");
+        Const("bool", "IsBatchFirst", Bool(m.BatchFirst), "<c>batch_first</c>: sequences are (batch, seq, feature).");
+        Const("bool", "HasBias", Bool(m.Bias), "<c>bias</c>.");
+        w.Line();
+    }
+
+    private static string NewConfig(KernelPlan plan)
+    {
+        CellModel m = plan.Model;
+        return Inv($"new global::LstmGen.RecurrentConfig(global::LstmGen.CellKind.{m.Kind}, {m.Input}, {m.Hidden}, {m.Layers}, {Bool(m.Bidirectional)}, {Bool(m.Bias)}, {Bool(m.BatchFirst)}, {m.ProjSize})");
+    }
+
+    private static void EmitConstructors(SourceWriter w, KernelPlan plan)
+    {
+        string name = plan.Model.ClassName;
+        bool packed = plan.Form != StepForm.Generic;
+        w.Line($"/// <summary>Creates the network with PyTorch's initialisation, U(-1/sqrt(hidden), 1/sqrt(hidden)), from <paramref name=\"seed\"/>.</summary>");
+        w.Line($"{Generated}");
+        w.Line($"public {name}(ulong seed = 0)");
+        w.Line($"    => _network = {(packed ? Inv($"new({Driver}.NewParameters(seed), nameof({name}))") : Inv($"new({NewConfig(plan)}, seed)"))};");
+        w.Line();
+        w.Line($"/// <summary>Creates the network over existing parameters, which several instances (and threads) may share.</summary>");
+        w.Line($"/// <exception cref=\"global::System.ArgumentException\">The parameters have another shape.</exception>");
+        w.Line($"{Generated}");
+        if (packed)
         {
-            _w.Line($"/// <inheritdoc/>");
-            _w.Line($"{Generated}");
-            _w.Line($"public void Forward({RoSpan} input, int seqLen, int batch, {Span} output, {Span} hN, {Span} cN, {RoSpan} h0, {RoSpan} c0, bool training) =>");
-            _w.Line($"    Generic.Forward(input, seqLen, batch, output, hN, cN, h0, c0, training);");
-            _w.Line();
-            _w.Line($"/// <inheritdoc/>");
-            _w.Line($"{Generated}");
-            _w.Line($"public void Backward({RoSpan} gradOutput, {RoSpan} gradHN, {RoSpan} gradCN, {Span} gradInput, {Span} gradH0, {Span} gradC0) =>");
-            _w.Line($"    Generic.Backward(gradOutput, gradHN, gradCN, gradInput, gradH0, gradC0);");
-            _w.Line();
-            _w.Line($"/// <inheritdoc/>");
-            _w.Line($"{Generated}");
-            _w.Line($"public void Step({RoSpan} input, int batch, {Span} h, {Span} c, {Span} output) => Generic.Step(input, batch, h, c, output);");
+            w.Line($"public {name}(global::LstmGen.ParameterSet<float> parameters) => _network = new(parameters, nameof({name}));");
         }
-
-        private void EmitKernelFields()
+        else
         {
-            _w.Line($"// Packed layout: {NB} block(s) of 8 hidden units x {NG} gate(s) = {GP} packed gate columns; h padded to {HOP}, c to {HP}.");
-            _w.Line($"private const int PackedLength = {_p.PackedLength};");
-            _w.Line($"// Tape row per (layer, direction, t*batch+b): h before [{HOP}]{(_p.Lstm ? Inv($", c before [{HP}]") : "")}, gates [{GP}]{(_p.Lstm ? Inv($", tanh(c) [{HP}]") : "")}{(_p.Projected ? Inv($", h before projection [{HP}]") : "")}{(_p.Gru ? Inv($", W_hn h + b_hn [{HP}]") : "")}.");
-            _w.Line($"private const int RecordLength = {RS};");
-            _w.Line();
-            EmitCommonFields();
-            _w.Line($"private readonly object _packLock = new object();");
-            _w.Line($"private PackedWeights? _packed;");
-            _w.Line($"private float[] _tape = global::System.Array.Empty<float>();");
-            _w.Line($"private int _tapeSeqLen;");
-            _w.Line($"private int _tapeBatch;");
-            _w.Line($"private bool _tapeIsGeneric;");
-            _w.Line();
-            _w.Line($"// Packed blocks per (layer, direction) ld = layer * NumDirections + direction: {Inv($"{_p.Section0}")} floats for layer 0, {Inv($"{_p.SectionN}")} above.");
-            _w.Line($"private static int PackedBase(int ld) => ld < NumDirections ? ld * {_p.Section0} : (NumDirections * {_p.Section0}) + ((ld - NumDirections) * {_p.SectionN});");
-            _w.Line();
-            _w.Line($"// Where a tensor of (layer, direction) ld starts in the PyTorch-order buffer, from the shared layout; -1 when absent.");
-            _w.Line($"private int Offset(int ld, global::LstmGen.ParameterRole role) => Parameters.Layout.Find(ld / NumDirections, ld % NumDirections, role)?.Offset ?? -1;");
-            _w.Line();
-        }
-
-        private void Const(string type, string name, object value, string doc)
-        {
-            _w.Line($"/// <summary>{doc}</summary>");
-            _w.Line($"{Generated}");
-            _w.Line($"public const {type} {name} = {value};");
-        }
-
-        private void EmitConstruction()
-        {
-            _w.Line($"/// <summary>Creates the network with PyTorch's initialisation, U(-1/sqrt(hidden), 1/sqrt(hidden)), from <paramref name=\"seed\"/>.</summary>");
-            _w.Line($"{Generated}");
-            _w.Line($"public {_m.ClassName}(ulong seed = 0)");
-            _w.Line($"    : this(NewParameters(seed))");
-            _w.Open();
-            _w.Close();
-            _w.Line();
-            _w.Line($"/// <summary>Creates the network over existing parameters, which several instances (and threads) may share.</summary>");
-            _w.Line($"{Generated}");
-            _w.Open($"public {_m.ClassName}(global::LstmGen.ParameterSet<float> parameters)");
-            _w.Line($"global::System.ArgumentNullException.ThrowIfNull(parameters);");
-            _w.Open($"if (!s_config.Equals(parameters.Layout.Config))");
-            _w.Line($"throw new global::System.ArgumentException(\"parameters have the layout of \" + parameters.Layout.Config + \", but {_m.ClassName} is \" + s_config + \".\", nameof(parameters));");
-            _w.Close();
-            _w.Line();
-            _w.Line($"Parameters = parameters;");
-            _w.Close();
-            _w.Line();
-            _w.Line($"/// <inheritdoc/>");
-            _w.Line($"{Generated}");
-            _w.Line($"public global::LstmGen.RecurrentConfig Config => s_config;");
-            _w.Line();
-            _w.Line($"/// <inheritdoc/>");
-            _w.Line($"{Generated}");
-            _w.Line($"public global::LstmGen.ParameterSet<float> Parameters {{ get; }}");
-            _w.Line();
-            _w.Line($"/// <summary>Forces the scalar path (used when Vector256 is not accelerated), so tests can run it on any machine.</summary>");
-            _w.Line($"{Generated}");
-            _w.Line($"internal static bool ForceScalarPath {{ get; set; }}");
-            _w.Line();
-            _w.Line($"private static bool UseVectors => {V}.IsHardwareAccelerated && !ForceScalarPath;");
-            _w.Line();
-            _w.Line($"// The scalar path delegates to the generic oracle over the same parameters: exact PyTorch semantics, one implementation.");
-            _w.Open($"private global::LstmGen.RecurrentNetwork<float> Generic");
-            _w.Open($"get");
-            _w.Open($"if (_generic is null)");
-            _w.Line($"global::System.Threading.Interlocked.CompareExchange(ref _generic, new global::LstmGen.RecurrentNetwork<float>(Parameters), null);");
-            _w.Close();
-            _w.Line();
-            _w.Line($"return _generic;");
-            _w.Close();
-            _w.Close();
-            _w.Line();
-            _w.Open($"private static global::LstmGen.ParameterSet<float> NewParameters(ulong seed)");
-            _w.Line($"var parameters = new global::LstmGen.ParameterSet<float>(new global::LstmGen.ParameterLayout(s_config));");
-            _w.Line($"parameters.InitializeUniform(seed);");
-            _w.Line($"return parameters;");
-            _w.Close();
-            _w.Line();
-        }
-
-        private void EmitPublicMethods()
-        {
-            _w.Line($"/// <inheritdoc/>");
-            _w.Line($"{Generated}");
-            _w.Open($"public void Forward({RoSpan} input, int seqLen, int batch, {Span} output, {Span} hN, {Span} cN, {RoSpan} h0, {RoSpan} c0, bool training)");
-            _w.Line($"{Net}.CheckForward(s_config, input, seqLen, batch, output, hN, cN, h0, c0);");
-            _w.Open($"if (!UseVectors)");
-            _w.Line($"Generic.Forward(input, seqLen, batch, output, hN, cN, h0, c0, training);");
-            _w.Open($"if (training)");
-            _w.Line($"_tapeIsGeneric = true;");
-            _w.Line($"_tapeSeqLen = seqLen;");
-            _w.Line($"_tapeBatch = batch;");
-            _w.Close();
-            _w.Line();
-            _w.Line($"return;");
-            _w.Close();
-            _w.Line();
-            _w.Line($"ForwardVector(input, seqLen, batch, output, hN, cN, h0, c0, training);");
-            _w.Close();
-            _w.Line();
-            _w.Line($"/// <inheritdoc/>");
-            _w.Line($"{Generated}");
-            _w.Open($"public void Backward({RoSpan} gradOutput, {RoSpan} gradHN, {RoSpan} gradCN, {Span} gradInput, {Span} gradH0, {Span} gradC0)");
-            _w.Line($"{Net}.CheckBackward(s_config, _tapeSeqLen, _tapeBatch, gradOutput, gradHN, gradCN, gradInput, gradH0, gradC0);");
-            _w.Open($"if (_tapeIsGeneric)");
-            _w.Line($"Generic.Backward(gradOutput, gradHN, gradCN, gradInput, gradH0, gradC0);");
-            _w.Line($"return;");
-            _w.Close();
-            _w.Line();
-            _w.Line($"BackwardVector(gradOutput, gradHN, gradCN, gradInput, gradH0, gradC0);");
-            _w.Close();
-            _w.Line();
-            _w.Line($"/// <inheritdoc/>");
-            _w.Line($"{Generated}");
-            _w.Open($"public void Step({RoSpan} input, int batch, {Span} h, {Span} c, {Span} output)");
-            if (_m.Bidirectional)
+            using (w.Block($"public {name}(global::LstmGen.ParameterSet<float> parameters)"))
             {
-                _w.Line($"{Net}.CheckStep(s_config, input, batch, h, c, output);");
-            }
-            else
-            {
-                _w.Line($"// The lengths are checked inline (this runs every time step); the shared check explains any mismatch.");
-                string cCheck = _p.Lstm ? Inv($"c.Length != (long)StateRows * batch * {H}") : "c.Length != 0";
-                _w.Open($"if (batch <= 0 || input.Length != (long)batch * InputSize || h.Length != (long)StateRows * batch * {HO} || {cCheck} || (output.Length != 0 && output.Length != (long)batch * {HO}))");
-                _w.Line($"{Net}.CheckStep(s_config, input, batch, h, c, output);");
-                _w.Close();
-            }
-
-            _w.Open($"if (!UseVectors)");
-            _w.Line($"Generic.Step(input, batch, h, c, output);");
-            _w.Line($"return;");
-            _w.Close();
-            _w.Line();
-            _w.Line($"StepVector(input, batch, h, c, output);");
-            _w.Close();
-            _w.Line();
-        }
-
-        private void EmitPacking()
-        {
-            _w.Line($"/// <summary>An immutable packed copy of the weights and the parameter version it was made from.</summary>");
-            _w.Open($"private sealed class PackedWeights");
-            _w.Open($"public PackedWeights(float[] weights, int version)");
-            _w.Line($"Weights = weights;");
-            _w.Line($"Version = version;");
-            _w.Close();
-            _w.Line();
-            _w.Line($"public float[] Weights {{ get; }}");
-            _w.Line($"public int Version {{ get; }}");
-            _w.Close();
-            _w.Line();
-            _w.Line($"// Repacks when the parameters changed. Readers keep the snapshot they got, so inference from many threads is safe.");
-            _w.Open($"private float[] Packed()");
-            _w.Line($"PackedWeights? current = global::System.Threading.Volatile.Read(ref _packed);");
-            _w.Open($"if (current is not null && current.Version == Parameters.Version)");
-            _w.Line($"return current.Weights;");
-            _w.Close();
-            _w.Line();
-            _w.Open($"lock (_packLock)");
-            _w.Line($"int version = Parameters.Version;");
-            _w.Line($"current = _packed;");
-            _w.Open($"if (current is null || current.Version != version)");
-            _w.Line($"var weights = new float[PackedLength];");
-            _w.Line($"{RoSpan} values = Parameters.ReadOnlyValues;");
-            _w.Open($"for (int ld = 0; ld < StateRows; ld++)");
-            _w.Line($"int inSize = ld < NumDirections ? InputSize : OutputSize;");
-            _w.Line($"PackDirection(values, global::System.MemoryExtensions.AsSpan(weights, PackedBase(ld)), inSize, Offset(ld, global::LstmGen.ParameterRole.WeightIh), Offset(ld, global::LstmGen.ParameterRole.WeightHh), Offset(ld, global::LstmGen.ParameterRole.BiasIh), Offset(ld, global::LstmGen.ParameterRole.BiasHh), Offset(ld, global::LstmGen.ParameterRole.WeightHr));");
-            _w.Close();
-            _w.Line();
-            _w.Line($"current = new PackedWeights(weights, version);");
-            _w.Line($"global::System.Threading.Volatile.Write(ref _packed, current);");
-            _w.Close();
-            _w.Line();
-            _w.Line($"return current.Weights;");
-            _w.Close();
-            _w.Close();
-            _w.Line();
-            _w.Line($"// Gate row r (PyTorch: gate r / H, unit r % H) to its packed column: block of 8 units, then gate, then lane.");
-            _w.Line($"private static int PackedColumn(int row) => ((((row % {H}) >> 3) * {NG}) + (row / {H})) * 8 + ((row % {H}) & 7);");
-            _w.Line();
-            _w.Open($"private static void PackDirection({RoSpan} v, {Span} w, int inSize, int wih, int whh, int bih, int bhh, int whr)");
-            _w.Line($"int bias = (inSize + {HO}) * {GP};");
-            _w.Open($"for (int r = 0; r < {NG * H}; r++)");
-            _w.Line($"int col = PackedColumn(r);");
-            _w.Open($"for (int k = 0; k < inSize; k++)");
-            _w.Line($"w[(k * {GP}) + col] = v[wih + (r * inSize) + k];");
-            _w.Close();
-            _w.Line();
-            _w.Line($"int whhT = (inSize * {GP}) + {_p.RecurrentTransposedOffset} + (col * {HOP});");
-            _w.Open($"for (int k = 0; k < {HO}; k++)");
-            _w.Line($"w[((inSize + k) * {GP}) + col] = v[whh + (r * {HO}) + k];");
-            _w.Line($"w[whhT + k] = v[whh + (r * {HO}) + k];");
-            _w.Close();
-            _w.Line();
-            _w.Open($"if (bih >= 0)");
-            if (_p.Gru)
-            {
-                _w.Line($"// b_hn stays apart: the reset gate multiplies W_hn h + b_hn.");
-                _w.Open($"if (r >= {2 * H})");
-                _w.Line($"w[bias + col] = v[bih + r];");
-                _w.Line($"w[bias + {GP} + (r - {2 * H})] = v[bhh + r];");
-                _w.Close();
-                _w.Open($"else");
-                _w.Line($"w[bias + col] = v[bih + r] + v[bhh + r];");
-                _w.Close();
-            }
-            else
-            {
-                _w.Line($"w[bias + col] = v[bih + r] + v[bhh + r];");
-            }
-
-            _w.Close();
-            _w.Close();
-            if (_p.Projected)
-            {
-                _w.Line();
-                _w.Line($"// W_hr transposed: row j holds column j of W_hr, padded to {PP}.");
-                _w.Open($"for (int p = 0; p < {_m.ProjSize}; p++)");
-                _w.Open($"for (int j = 0; j < {H}; j++)");
-                _w.Line($"w[bias + {GP} + (j * {PP}) + p] = v[whr + (p * {H}) + j];");
-                _w.Close();
-                _w.Close();
-            }
-
-            _w.Close();
-            _w.Line();
-        }
-
-        // Copies batch row b's new h (its running row, padded) to its place in the layer output; rowExpression is its (t, b) row.
-        private void CopyRowOut(string rowExpression) =>
-            _w.Line($"hRun.Slice(b * {HOP}, {HO}).CopyTo(layerOut.Slice(((outBatchFirst ? (b * seqLen) + t : {rowExpression}) * OutputSize) + (dir * {HO}), {HO}));");
-
-        private void EmitForward()
-        {
-            _w.Open($"private void ForwardVector({RoSpan} input, int seqLen, int batch, {Span} output, {Span} hN, {Span} cN, {RoSpan} h0, {RoSpan} c0, bool training)");
-            _w.Line($"float[] w = Packed();");
-            _w.Line($"int rows = seqLen * batch;");
-            _w.Open($"if (training)");
-            _w.Line($"PrepareTape(input, seqLen, batch);");
-            _w.Close();
-            _w.Line();
-            int records = HasCellPair ? 2 : 1;
-            _w.Line($"// Scratch: input projections, two layer buffers when not recording, running h and c, {(records == 2 ? "two record rows" : "one record row")}, a step's recurrent products.");
-            OpenScratch($"((long)rows * {GP}) + (training ? 0 : 2L * rows * OutputSize) + ((long)batch * {HOP + (_p.Lstm ? HP : 0) + GP}) + {(records == 2 ? "(2L * RecordLength)" : "RecordLength")}", "seqLen");
-            _w.Line($"{Span} xproj = Take(ref scratch, rows * {GP});");
-            _w.Line($"{Span} bufferA = Take(ref scratch, training ? 0 : rows * OutputSize);");
-            _w.Line($"{Span} bufferB = Take(ref scratch, training ? 0 : rows * OutputSize);");
-            _w.Line($"{Span} hRun = Take(ref scratch, batch * {HOP});");
-            _w.Line($"{Span} cRun = Take(ref scratch, batch * {(_p.Lstm ? HP : 0)});");
-            _w.Line($"{Span} record = Take(ref scratch, {(records == 2 ? "2 * RecordLength" : "RecordLength")});");
-            _w.Line($"{Span} gh = Take(ref scratch, batch * {GP});");
-            if (_p.UnrollStep)
-            {
-                _w.Line($"bool batched = batch >= {MinBatchedRows};");
-            }
-
-            _w.Line($"scoped {RoSpan} layerIn = input;");
-            _w.Line($"bool inBatchFirst = IsBatchFirst;");
-            _w.Open($"for (int layer = 0; layer < NumLayers; layer++)");
-            _w.Line($"bool top = layer == NumLayers - 1;");
-            _w.Line($"{Span} layerOut = top ? output : training ? global::System.MemoryExtensions.AsSpan(_tape, LayerOutputOffset(rows, layer), rows * OutputSize) : (layer & 1) == 0 ? bufferA : bufferB;");
-            _w.Line($"bool outBatchFirst = top && IsBatchFirst;");
-            _w.Line($"int inSize = layer == 0 ? InputSize : OutputSize;");
-            _w.Open($"for (int dir = 0; dir < NumDirections; dir++)");
-            _w.Line($"int ld = (layer * NumDirections) + dir;");
-            _w.Line($"ref float wBase = ref w[PackedBase(ld)];");
-            _w.Line($"ProjectInputs(ref wBase, inSize, ref {MM}.GetReference(layerIn), inBatchFirst, seqLen, batch, ref xproj[0]);");
-            _w.Line($"ref float wh = ref {U}.Add(ref wBase, inSize * {GP});");
-            _w.Line($"LoadState(h0, hRun, ld, batch, {HO}, {HOP});");
-            if (_p.Lstm)
-            {
-                _w.Line($"LoadState(c0, cRun, ld, batch, {H}, {HP});");
-            }
-
-            _w.Open($"for (int s = 0; s < seqLen; s++)");
-            _w.Line($"int t = dir == 0 ? s : seqLen - 1 - s;");
-            if (_p.UnrollStep)
-            {
-                _w.Open($"if (batched)");
-            }
-
-            _w.Line($"// The recurrent products of every batch row at once: gh = h W_hh.");
-            _w.Line($"gh.Clear();");
-            _w.Line($"{Gemm}.MultiplyAdd(batch, {GP}, {HO}, ref hRun[0], {HOP}, ref wh, {GP}, ref gh[0], {GP});");
-            if (_p.UnrollStep)
-            {
-                _w.Close();
-            }
-
-            _w.Line();
-
-            string pairStart = "0";
-            if (HasCellPair)
-            {
-                pairStart = "b0";
-                _w.Line($"int b0 = 0;");
-                _w.Open($"if (!batched)");
-                _w.Line($"// Rows two at a time: their independent chains interleaved in one instruction stream.");
-                _w.Open($"for (; b0 + 2 <= batch; b0 += 2)");
-                _w.Line($"int row = (t * batch) + b0;");
-                _w.Line($"ref float rec0 = ref training ? ref _tape[RecordOffset(rows, ld, row)] : ref record[0];");
-                _w.Line($"ref float rec1 = ref training ? ref _tape[RecordOffset(rows, ld, row + 1)] : ref record[RecordLength];");
-                string c0 = _p.Lstm ? Inv($"ref cRun[b0 * {HP}], ") : "";
-                string c1 = _p.Lstm ? Inv($"ref cRun[(b0 + 1) * {HP}], ") : "";
-                _w.Line($"CellPair(ref wh, ref xproj[row * {GP}], ref hRun[b0 * {HOP}], {c0}ref rec0, ref xproj[(row + 1) * {GP}], ref hRun[(b0 + 1) * {HOP}], {c1}ref rec1);");
-                _w.Open($"for (int b = b0; b < b0 + 2; b++)");
-                CopyRowOut("(t * batch) + b");
-                _w.Close();
-                _w.Close();
-                _w.Close();
-                _w.Line();
-            }
-
-            _w.Open($"for (int b = {pairStart}; b < batch; b++)");
-            _w.Line($"int row = (t * batch) + b;");
-            _w.Line($"ref float rec = ref training ? ref _tape[RecordOffset(rows, ld, row)] : ref record[0];");
-            string fromProducts = Inv($"CellFromProducts(ref wh, ref gh[b * {GP}], ref xproj[row * {GP}], ref hRun[b * {HOP}]{(_p.Lstm ? Inv($", ref cRun[b * {HP}]") : "")}, ref rec);");
-            if (_p.UnrollStep)
-            {
-                _w.Open($"if (batched)");
-                _w.Line($"{fromProducts}");
-                _w.Close();
-                _w.Open($"else");
-                _w.Line($"Cell(ref wh, ref xproj[row * {GP}], ref hRun[b * {HOP}]{(_p.Lstm ? Inv($", ref cRun[b * {HP}]") : "")}, ref rec);");
-                _w.Close();
-                _w.Line();
-            }
-            else
-            {
-                _w.Line($"{fromProducts}");
-            }
-
-            CopyRowOut("row");
-            _w.Close();
-            _w.Close();
-            _w.Line();
-            _w.Line($"StoreState(hN, hRun, ld, batch, {HO}, {HOP});");
-            if (_p.Lstm)
-            {
-                _w.Line($"StoreState(cN, cRun, ld, batch, {H}, {HP});");
-            }
-
-            _w.Close();
-            _w.Line();
-            _w.Line($"layerIn = layerOut;");
-            _w.Line($"inBatchFirst = outBatchFirst;");
-            _w.Close();
-            CloseScratch();
-            _w.Close();
-            _w.Line();
-
-            _w.Line($"// Tape: the input (sequence-first), each lower layer's output, then one record per (layer, direction, row).");
-            _w.Open($"private void PrepareTape({RoSpan} input, int seqLen, int batch)");
-            _w.Line($"int rows = seqLen * batch;");
-            _w.Line($"long total = ((long)rows * InputSize) + ((long)(NumLayers - 1) * rows * OutputSize) + ((long)StateRows * rows * RecordLength);");
-            _w.Open($"if (total > global::System.Array.MaxLength)");
-            _w.Line($"throw new global::System.ArgumentOutOfRangeException(nameof(seqLen), \"seqLen*batch = \" + rows + \" needs a training tape of \" + total + \" elements, more than one array holds.\");");
-            _w.Close();
-            _w.Line();
-            _w.Open($"if (_tape.Length < total)");
-            _w.Line($"_tape = new float[total];");
-            _w.Close();
-            _w.Line();
-            _w.Open($"for (int t = 0; t < seqLen; t++)");
-            _w.Open($"for (int b = 0; b < batch; b++)");
-            _w.Line($"input.Slice(((IsBatchFirst ? (b * seqLen) + t : (t * batch) + b)) * InputSize, InputSize).CopyTo(global::System.MemoryExtensions.AsSpan(_tape, ((t * batch) + b) * InputSize, InputSize));");
-            _w.Close();
-            _w.Close();
-            _w.Line();
-            _w.Line($"_tapeSeqLen = seqLen;");
-            _w.Line($"_tapeBatch = batch;");
-            _w.Line($"_tapeIsGeneric = false;");
-            _w.Close();
-            _w.Line();
-            _w.Line($"private static int LayerOutputOffset(int rows, int layer) => (rows * InputSize) + (layer * rows * OutputSize);");
-            _w.Line();
-            _w.Line($"private static int RecordOffset(int rows, int ld, int row) => (rows * InputSize) + ((NumLayers - 1) * rows * OutputSize) + (((ld * rows) + row) * RecordLength);");
-            _w.Line();
-
-            // The input projection for every row at once: the bias in every row, then one register-tiled matrix product.
-            _w.Line($"// xproj[row] = bias + W_ih x[row] for all (t, b) rows of one layer and direction, in packed columns: the bias in");
-            _w.Line($"// every row, then x W_ih as one matrix product (one per time step when the input is batch-first).");
-            _w.Open($"private static void ProjectInputs(ref float w, int inSize, ref float x, bool batchFirst, int seqLen, int batch, ref float xproj)");
-            _w.Line($"ref float bias = ref {U}.Add(ref w, (inSize + {HO}) * {GP});");
-            _w.Line($"int rows = seqLen * batch;");
-            _w.Open($"for (int row = 0; row < rows; row++)");
-            _w.Open($"for (int v = 0; v < {GP}; v += 8)");
-            _w.Line($"{StE(LdE("bias", "v"), "xproj", Inv($"(row * {GP}) + v"))}");
-            _w.Close();
-            _w.Close();
-            _w.Line();
-            _w.Open($"if (batchFirst)");
-            _w.Open($"for (int t = 0; t < seqLen; t++)");
-            _w.Line($"{Gemm}.MultiplyAdd(batch, {GP}, inSize, ref {U}.Add(ref x, t * inSize), seqLen * inSize, ref w, {GP}, ref {U}.Add(ref xproj, t * batch * {GP}), {GP});");
-            _w.Close();
-            _w.Close();
-            _w.Open($"else");
-            _w.Line($"{Gemm}.MultiplyAdd(rows, {GP}, inSize, ref x, inSize, ref w, {GP}, ref xproj, {GP});");
-            _w.Close();
-            _w.Close();
-            _w.Line();
-        }
-
-        private void EmitStep()
-        {
-            bool padded = HO != HOP || (_p.Lstm && H != HP);
-            long rowScratch = GP + RS + (padded ? HOP + (_p.Lstm ? HP : 0) : 0);
-            bool onStack = rowScratch <= StackScratch;
-            _w.Line($"// One time step, row by row through every layer: a row's new h is the next layer's input, updated in place.");
-            _w.Open($"private void StepVector({RoSpan} input, int batch, {Span} h, {Span} c, {Span} output)");
-            _w.Line($"float[] w = Packed();");
-            if (onStack)
-            {
-                _w.Line($"// One row's input projection and record{(padded ? ", and its state padded to whole vectors" : "")}: constant sizes, on the stack.");
-                _w.Line($"{Span} xproj = stackalloc float[{GP}];");
-                _w.Line($"{Span} record = stackalloc float[RecordLength];");
-                if (padded)
-                {
-                    _w.Line($"{Span} hRun = stackalloc float[{HOP}];");
-                    _w.Line($"{Span} cRun = stackalloc float[{(_p.Lstm ? HP : 0)}];");
-                    _w.Line($"hRun.Clear();");
-                    _w.Line($"cRun.Clear();");
-                }
-            }
-            else
-            {
-                OpenScratch($"{rowScratch}L", "batch");
-                _w.Line($"{Span} xproj = Take(ref scratch, {GP});");
-                _w.Line($"{Span} record = Take(ref scratch, RecordLength);");
-                if (padded)
-                {
-                    _w.Line($"{Span} hRun = Take(ref scratch, {HOP});");
-                    _w.Line($"{Span} cRun = Take(ref scratch, {(_p.Lstm ? HP : 0)});");
-                }
-            }
-
-            _w.Open($"for (int b = 0; b < batch; b++)");
-            _w.Line($"scoped {RoSpan} x = input.Slice(b * InputSize, InputSize);");
-            _w.Open($"for (int layer = 0; layer < NumLayers; layer++)");
-            _w.Line($"int inSize = layer == 0 ? InputSize : OutputSize;");
-            _w.Line($"ref float wBase = ref w[PackedBase(layer)];");
-            _w.Line($"ProjectRow(ref wBase, inSize, ref {MM}.GetReference(x), ref xproj[0]);");
-            _w.Line($"ref float wh = ref {U}.Add(ref wBase, inSize * {GP});");
-            _w.Line($"{Span} hState = h.Slice(((layer * batch) + b) * {HO}, {HO});");
-            if (!padded)
-            {
-                // Sizes are whole vectors: the cell updates the caller's state rows in place, no padded copies.
-                _w.Line($"Cell(ref wh, ref xproj[0], ref hState[0]{(_p.Lstm ? Inv($", ref c[((layer * batch) + b) * {H}]") : "")}, ref record[0]);");
-            }
-            else
-            {
-                _w.Line($"// The state row goes through its copy padded to whole vectors.");
-                _w.Line($"hState.CopyTo(hRun);");
-                if (_p.Lstm)
-                {
-                    _w.Line($"{Span} cState = c.Slice(((layer * batch) + b) * {H}, {H});");
-                    _w.Line($"cState.CopyTo(cRun);");
-                }
-
-                _w.Line($"Cell(ref wh, ref xproj[0], ref hRun[0]{(_p.Lstm ? ", ref cRun[0]" : "")}, ref record[0]);");
-                _w.Line($"hRun.Slice(0, {HO}).CopyTo(hState);");
-                if (_p.Lstm)
-                {
-                    _w.Line($"cRun.Slice(0, {H}).CopyTo(cState);");
-                }
-            }
-
-            _w.Line($"x = hState;");
-            _w.Close();
-            _w.Line();
-            _w.Open($"if (!output.IsEmpty)");
-            _w.Line($"x.CopyTo(output.Slice(b * {HO}, {HO}));");
-            _w.Close();
-            _w.Close();
-            if (!onStack)
-            {
-                CloseScratch();
-            }
-
-            _w.Close();
-            _w.Line();
-
-            _w.Line($"// xp = bias + W_ih x for one row, in packed columns: 4 vectors at a time (4 independent FMA chains), then single vectors.");
-            _w.Line($"{Hot}");
-            _w.Open($"private static void ProjectRow(ref float w, int inSize, ref float x, ref float xp)");
-            _w.Line($"ref float bias = ref {U}.Add(ref w, (inSize + {HO}) * {GP});");
-            _w.Line($"int v = 0;");
-            _w.Open($"for (; v + 32 <= {GP}; v += 32)");
-            for (int a = 0; a < 4; a++)
-            {
-                _w.Line($"{VF} a{a} = {LdE("bias", Inv($"v + {a * 8}"))};");
-            }
-
-            _w.Open($"for (int k = 0; k < inSize; k++)");
-            _w.Line($"{VF} xk = {V}.Create({U}.Add(ref x, k));");
-            _w.Line($"ref float wk = ref {U}.Add(ref w, (k * {GP}) + v);");
-            for (int a = 0; a < 4; a++)
-            {
-                _w.Line($"a{a} = {Fma("xk", Ld("wk", a * 8), Inv($"a{a}"))};");
-            }
-
-            _w.Close();
-            _w.Line();
-            for (int a = 0; a < 4; a++)
-            {
-                _w.Line($"{StE(Inv($"a{a}"), "xp", Inv($"v + {a * 8}"))}");
-            }
-
-            _w.Close();
-            _w.Line();
-            _w.Open($"for (; v < {GP}; v += 8)");
-            _w.Line($"{VF} acc = {LdE("bias", "v")};");
-            _w.Open($"for (int k = 0; k < inSize; k++)");
-            _w.Line($"acc = {Fma(Inv($"{V}.Create({U}.Add(ref x, k))"), LdE("w", Inv($"(k * {GP}) + v")), "acc")};");
-            _w.Close();
-            _w.Line();
-            _w.Line($"{StE("acc", "xp", "v")}");
-            _w.Close();
-            _w.Close();
-            _w.Line();
-        }
-
-        // ---- The recurrent step: the hot path. ----
-        private void EmitCell(bool fromProducts)
-        {
-            _w.Line($"/// <summary>");
-            if (fromProducts)
-            {
-                _w.Line($"/// One time step of one batch row whose recurrent products gh = W_hh h were computed for the whole batch at once:");
-                _w.Line($"/// gates = xproj + gh, then the cell update.");
-            }
-            else
-            {
-                _w.Line($"/// One time step of one batch row: gates = xproj + W_hh h for all gates in one pass over h, then the cell update.");
-            }
-
-            _w.Line($"/// h (padded to {HOP}){(_p.Lstm ? Inv($" and c (padded to {HP})") : "")} are updated in place; what BPTT needs goes to the record row.");
-            _w.Line($"/// </summary>");
-            _w.Line($"{Hot}");
-            _w.Open($"private static void {(fromProducts ? "CellFromProducts" : "Cell")}(ref float wh, {(fromProducts ? "ref float gh, " : "")}ref float xp, ref float h{(_p.Lstm ? ", ref float c" : "")}, ref float rec)");
-            EmitCellPrologue();
-            EmitWeightRefs();
-            EmitCellBody(fromProducts);
-            _w.Close();
-            _w.Line();
-        }
-
-        // The record row of one batch row: h (and c) before the step, and references to its parts.
-        private void EmitCellPrologue()
-        {
-            _w.Line($"// h (and c) before the step go to the record; the products read h from there, so h can be overwritten in place.");
-            _w.Line($"ref float hp = ref rec;");
-            CopyVectors("h", "hp", HOP);
-            if (_p.Lstm)
-            {
-                _w.Line($"ref float cp = ref {U}.Add(ref rec, {RCPrev});");
-                CopyVectors("c", "cp", HP);
-                _w.Line($"ref float tanhc = ref {U}.Add(ref rec, {RTanhC});");
-            }
-
-            _w.Line($"ref float gates = ref {U}.Add(ref rec, {RGates});");
-            if (_p.Projected)
-            {
-                _w.Line($"ref float hfull = ref {U}.Add(ref rec, {RHFull});");
-            }
-
-            if (_p.Gru)
-            {
-                _w.Line($"ref float hhn = ref {U}.Add(ref rec, {RHhN});");
+                w.Line($"global::LstmGen.NetworkArguments.CheckParameters(parameters, {NewConfig(plan)}, nameof({name}));");
+                w.Line($"_network = new(parameters);");
             }
         }
 
-        // References into the packed weights after W_hh, shared by every row: W_hrᵀ (projection) or b_hn (GRU).
-        private void EmitWeightRefs()
+        w.Line();
+    }
+
+    private static void EmitInterfaceMembers(SourceWriter w, bool packed)
+    {
+        w.Line($"// The interface, forwarded to the {(packed ? "driver" : "generic network")}.");
+        w.Line($"/// <inheritdoc/>");
+        w.Line($"public global::LstmGen.RecurrentConfig Config => _network.Config;");
+        w.Line();
+        w.Line($"/// <inheritdoc/>");
+        w.Line($"public global::LstmGen.ParameterSet<float> Parameters => _network.Parameters;");
+        w.Line();
+        w.Line($"/// <inheritdoc/>");
+        w.Line($"public void Forward({RoSpan} input, int seqLen, int batch, {Span} output, {Span} hN, {Span} cN, {RoSpan} h0, {RoSpan} c0, bool training)");
+        w.Line($"    => _network.Forward(input, seqLen, batch, output, hN, cN, h0, c0, training);");
+        w.Line();
+        w.Line($"/// <inheritdoc/>");
+        w.Line($"public void Backward({RoSpan} gradOutput, {RoSpan} gradHN, {RoSpan} gradCN, {Span} gradInput, {Span} gradH0, {Span} gradC0)");
+        w.Line($"    => _network.Backward(gradOutput, gradHN, gradCN, gradInput, gradH0, gradC0);");
+        w.Line();
+        w.Line($"/// <inheritdoc/>");
+        w.Line($"public void Step({RoSpan} input, int batch, {Span} h, {Span} c, {Span} output) => _network.Step(input, batch, h, c, output);");
+        if (packed)
         {
-            if (_p.Projected)
-            {
-                _w.Line($"ref float wr = ref {U}.Add(ref wh, {(HO + 1) * GP});");
-            }
-
-            if (_p.Gru)
-            {
-                _w.Line($"ref float bhn = ref {U}.Add(ref wh, {(HO + 1) * GP});");
-            }
+            w.Line();
+            w.Line($"/// <summary>Forces the scalar path (taken when Vector256 is not accelerated), so tests can run it on any machine.</summary>");
+            w.Line($"internal static bool ForceScalarPath {{ get => {Driver}.ForceScalarPath; set => {Driver}.ForceScalarPath = value; }}");
         }
-
-        // The products, activations and state update of one row (straight-line code when the step is unrolled).
-        private void EmitCellBody(bool fromProducts)
-        {
-            string[] g = GateNames;
-
-            // Register tiles of T blocks share each broadcast of h[k] and give T * gates independent FMA chains.
-            int tile = _p.TileBlocks;
-            if (_p.UnrollStep)
-            {
-                for (int blk = 0; blk < NB; blk += tile)
-                {
-                    int count = Math.Min(tile, NB - blk);
-                    _w.Line();
-                    _w.Line($"// Units {blk * 8}..{Math.Min(H, (blk + count) * 8) - 1}{((blk + count) * 8 > H ? Inv($" (lanes {H - ((blk + count - 1) * 8)}..7 of the last block padding)") : "")}: gates {string.Join(", ", g)} of {count} block(s) in packed columns {blk * NG * 8}..{((blk + count) * NG * 8) - 1}.");
-                    _w.Open();
-                    CellTile(count, blk * NG * 8, blk * 8, null, null, fromProducts);
-                    _w.Close();
-                }
-            }
-            else
-            {
-                _w.Line();
-                _w.Line($"// {NB} block(s) of 8 units, {tile} per tile; the gates {string.Join(", ", g)} of a block are {NG} adjacent vectors.");
-                if (NB >= tile)
-                {
-                    _w.Open($"for (int blk = 0; blk + {tile} <= {NB}; blk += {tile})");
-                    _w.Line($"int cb = blk * {NG * 8};");
-                    _w.Line($"int u0 = blk * 8;");
-                    CellTile(tile, 0, 0, "cb", "u0", fromProducts);
-                    _w.Close();
-                }
-
-                if (NB % tile != 0)
-                {
-                    int first = NB - (NB % tile);
-                    _w.Line();
-                    _w.Line($"// The last {NB % tile} block(s).");
-                    _w.Open();
-                    _w.Line($"const int cb = {first * NG * 8};");
-                    _w.Line($"const int u0 = {first * 8};");
-                    CellTile(NB % tile, 0, 0, "cb", "u0", fromProducts);
-                    _w.Close();
-                }
-            }
-
-            if (_p.Projected)
-            {
-                _w.Line();
-                _w.Line($"// Projection h = W_hr h_full, broadcast form over the {H} units.");
-                if (_p.UnrollStep)
-                {
-                    for (int pb = 0; pb < PP; pb += 8)
-                    {
-                        _w.Line($"// h lanes {pb}..{pb + 7}.");
-                        _w.Open();
-                        _w.Line($"{VF} acc = {VF}.Zero;");
-                        for (int j = 0; j < H; j++)
-                        {
-                            _w.Line($"acc = {Fma(Inv($"{V}.Create({U}.Add(ref hfull, {j}))"), Ld("wr", (j * PP) + pb), "acc")};");
-                        }
-
-                        _w.Line($"{St("acc", "h", pb)}");
-                        _w.Close();
-                    }
-                }
-                else
-                {
-                    _w.Open($"for (int pb = 0; pb < {PP}; pb += 8)");
-                    _w.Line($"{VF} acc = {VF}.Zero;");
-                    _w.Open($"for (int j = 0; j < {H}; j++)");
-                    _w.Line($"acc = {Fma(Inv($"{V}.Create({U}.Add(ref hfull, j))"), Inv($"{V}.LoadUnsafe(ref wr, (nuint)((j * {PP}) + pb))"), "acc")};");
-                    _w.Close();
-                    _w.Line($"{V}.StoreUnsafe(acc, ref h, (nuint)pb);");
-                    _w.Close();
-                }
-            }
-        }
-
-        // Shapes whose unrolled step is small enough to be written twice, with at most 6 accumulators per row and tile.
-        private bool HasCellPair => _p.UnrollStep && 2L * _p.EstimatedStepIl <= Planner.MaxUnrolledStepIl
-            && Math.Min(NB, _p.TileBlocks) * NG <= 6;
-
-        // Names that belong to one row in the cell's code; everything else (wh, wr, bhn, types, methods) is shared.
-        private static readonly System.Text.RegularExpressions.Regex RowNames = new(
-            @"\b(xp|h|c|rec|hp|cp|tanhc|gates|hfull|hhn|hk|acc|i|f|g|o|r|z|n|hv|cn|tc|[ab][a-z]\d+|[ifgo]\d|cn\d|tc\d)\b",
-            System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-
-        /// <summary>
-        /// Cell for two independent rows at once: the single-row code written twice with each row's names, its
-        /// straight-line statements interleaved, so the two rows' dependent chains (products, activations, state) overlap
-        /// instead of running one after the other. Comments appear once.
-        /// </summary>
-        private void EmitCellPair()
-        {
-            _w.Line($"/// <summary>");
-            _w.Line($"/// <see cref=\"Cell\"/> for two batch rows (suffixes _0 and _1) with their statements interleaved: each row's step is one");
-            _w.Line($"/// long dependent chain, and two independent chains side by side keep the vector units busy.");
-            _w.Line($"/// </summary>");
-            _w.Line($"{Hot}");
-            string Row(int r) => Inv($"ref float xp_{r}, ref float h_{r}{(_p.Lstm ? Inv($", ref float c_{r}") : "")}, ref float rec_{r}");
-            _w.Open($"private static void CellPair(ref float wh, {Row(0)}, {Row(1)})");
-            SourceWriter outer = _w;
-            _w = new SourceWriter();
-            EmitCellPrologue();
-            string prologue = _w.ToString();
-            _w = new SourceWriter();
-            EmitCellBody(fromProducts: false);
-            string body = _w.ToString();
-            _w = outer;
-
-            // The record prologue has loops: row 0's, then row 1's. The references into the weights are shared.
-            foreach (int r in new[] { 0, 1 })
-            {
-                foreach (string line in Lines(prologue))
-                {
-                    if (r == 0 || !IsCommentOrBlank(line))
-                    {
-                        _w.Line($"{ForRow(line, r)}");
-                    }
-                }
-            }
-
-            EmitWeightRefs();
-
-            // The body is straight-line code whose braces only open scopes (shared by both rows, whose names differ):
-            // statement by statement, row 0 then row 1.
-            foreach (string line in Lines(body))
-            {
-                // One activation of one vector becomes a pair over both rows (one 512-bit evaluation where accelerated).
-                System.Text.RegularExpressions.Match single = SingleActivation.Match(line);
-                if (single.Success)
-                {
-                    string name = single.Groups["name"].Value, arg = single.Groups["arg"].Value;
-                    _w.Line($"{single.Groups["indent"].Value}({VF} {ForRow(name, 0)}, {VF} {ForRow(name, 1)}) = {VM}.{single.Groups["fn"].Value}Pair({ForRow(arg, 0)}, {ForRow(arg, 1)});");
-                    continue;
-                }
-
-                _w.Line($"{ForRow(line, 0)}");
-                if (!IsCommentOrBlank(line) && line.Trim() is not ("{" or "}"))
-                {
-                    _w.Line($"{ForRow(line, 1)}");
-                }
-            }
-
-            _w.Close();
-            _w.Line();
-        }
-
-        // "VF name = VM.Sigmoid(arg);" or Tanh, with a simple argument.
-        private static readonly System.Text.RegularExpressions.Regex SingleActivation = new(
-            @"^(?<indent>\s*)global::System\.Runtime\.Intrinsics\.Vector256<float> (?<name>\w+) = global::LstmGen\.Kernels\.VectorMath\.(?<fn>Sigmoid|Tanh)\((?<arg>\w+)\);$",
-            System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-
-        private static IEnumerable<string> Lines(string text) => text.TrimEnd('\n').Split('\n');
-
-        private static bool IsCommentOrBlank(string line) => line.Trim().Length == 0 || line.TrimStart().StartsWith("//", StringComparison.Ordinal);
-
-        private static string ForRow(string line, int row) =>
-            IsCommentOrBlank(line) ? line : RowNames.Replace(line, m => m.Value + "_" + row.ToString(CultureInfo.InvariantCulture));
-
-        // A tile of blocks of 8 units: accumulate every gate of every block over h, then each block's cell update.
-        // cb/u0 (packed column and unit of the first block) are constants when unrolled, else the named variables.
-        private void CellTile(int count, int cbConst, int u0Const, string? cbVar, string? u0Var, bool fromProducts)
-        {
-            string[] g = GateNames;
-            for (int j = 0; j < count; j++)
-            {
-                for (int gi = 0; gi < NG; gi++)
-                {
-                    // The GRU's n gate keeps its recurrent part apart (the reset gate multiplies it), starting from b_hn.
-                    string column = O(cbConst + (j * NG * 8) + (gi * 8), cbVar);
-                    string init = _p.Gru && gi == 2 ? LdE("bhn", O(u0Const + (j * 8), u0Var)) : LdE("xp", column);
-                    _w.Line($"{VF} a{g[gi]}{j} = {init}{(fromProducts ? " + " + LdE("gh", column) : "")};");
-                }
-            }
-
-            if (fromProducts)
-            {
-                // The products are in gh already.
-            }
-            else if (cbVar is null)
-            {
-                // Small tiles split each sum into two FMA chains (even and odd k), halving the latency a step waits for;
-                // at most 12 accumulators, so they stay in the 16 vector registers of AVX2. Not in shapes with a two-row
-                // cell, whose two rows' accumulators must fit instead (and whose rows must add in the same order as Cell's,
-                // so that Step and Forward agree bit for bit).
-                bool split = !HasCellPair && HO >= 4 && count * NG * 2 <= 12;
-                if (split)
-                {
-                    _w.Line($"// Odd k go to second accumulators: two FMA chains per gate, added at the end.");
-                    for (int j = 0; j < count; j++)
-                    {
-                        for (int gi = 0; gi < NG; gi++)
-                        {
-                            _w.Line($"{VF} b{g[gi]}{j} = {VF}.Zero;");
-                        }
-                    }
-                }
-
-                _w.Line($"{VF} hk;");
-                for (int k = 0; k < HO; k++)
-                {
-                    _w.Line($"hk = {V}.Create({U}.Add(ref hp, {k}));");
-                    string acc = split && (k & 1) == 1 ? "b" : "a";
-                    for (int j = 0; j < count; j++)
-                    {
-                        for (int gi = 0; gi < NG; gi++)
-                        {
-                            _w.Line($"{acc}{g[gi]}{j} = {Fma("hk", Ld("wh", (k * GP) + cbConst + (j * NG * 8) + (gi * 8)), Inv($"{acc}{g[gi]}{j}"))};");
-                        }
-                    }
-                }
-
-                if (split)
-                {
-                    for (int j = 0; j < count; j++)
-                    {
-                        for (int gi = 0; gi < NG; gi++)
-                        {
-                            _w.Line($"a{g[gi]}{j} += b{g[gi]}{j};");
-                        }
-                    }
-                }
-            }
-            else
-            {
-                _w.Open($"for (int k = 0; k < {HO}; k++)");
-                _w.Line($"{VF} hk = {V}.Create({U}.Add(ref hp, k));");
-                _w.Line($"ref float wk = ref {U}.Add(ref wh, (k * {GP}) + {cbVar});");
-                for (int j = 0; j < count; j++)
-                {
-                    for (int gi = 0; gi < NG; gi++)
-                    {
-                        _w.Line($"a{g[gi]}{j} = {Fma("hk", Ld("wk", (j * NG * 8) + (gi * 8)), Inv($"a{g[gi]}{j}"))};");
-                    }
-                }
-
-                _w.Close();
-                _w.Line();
-            }
-
-            for (int j = 0; j < count; j++)
-            {
-                if (_p.Lstm && j + 1 < count)
-                {
-                    // Two LSTM blocks share their o, g and tanh(c) evaluations (one 512-bit each where accelerated).
-                    _w.Line($"// Blocks {j} and {j + 1} of the tile.");
-                    _w.Open();
-                    LstmUpdatePair(j, cbConst + (j * NG * 8), u0Const + (j * 8), cbVar, u0Var);
-                    _w.Close();
-                    j++;
-                    continue;
-                }
-
-                if (count > 1)
-                {
-                    _w.Line($"// Block {j} of the tile.");
-                }
-
-                _w.Open();
-                CellUpdate(Inv($"{j}"), cbConst + (j * NG * 8), u0Const + (j * 8), cbVar, u0Var);
-                _w.Close();
-            }
-        }
-
-        // The LSTM cell update of blocks j and j + 1 (packed columns 32 apart, units 8 apart), activations in pairs.
-        private void LstmUpdatePair(int j, int cbConst, int u0Const, string? cbVar, string? u0Var)
-        {
-            string Cb(int add) => O(cbConst + add, cbVar);
-            string U0(int add) => O(u0Const + add, u0Var);
-            int k = j + 1;
-            _w.Line($"({VF} i0, {VF} f0) = {VM}.SigmoidPair(ai{j}, af{j});");
-            _w.Line($"({VF} i1, {VF} f1) = {VM}.SigmoidPair(ai{k}, af{k});");
-            _w.Line($"({VF} o0, {VF} o1) = {VM}.SigmoidPair(ao{j}, ao{k});");
-            _w.Line($"({VF} g0, {VF} g1) = {VM}.TanhPair(ag{j}, ag{k});");
-            for (int b = 0; b < 2; b++)
-            {
-                int col = b * 32;
-                _w.Line($"{StE(Inv($"i{b}"), "gates", Cb(col))}");
-                _w.Line($"{StE(Inv($"f{b}"), "gates", Cb(col + 8))}");
-                _w.Line($"{StE(Inv($"g{b}"), "gates", Cb(col + 16))}");
-                _w.Line($"{StE(Inv($"o{b}"), "gates", Cb(col + 24))}");
-            }
-
-            _w.Line($"// c = f * c + i * g; h = o * tanh(c).");
-            for (int b = 0; b < 2; b++)
-            {
-                _w.Line($"{VF} cn{b} = {Fma(Inv($"f{b}"), LdE("c", U0(b * 8)), Inv($"i{b} * g{b}"))};");
-                _w.Line($"{StE(Inv($"cn{b}"), "c", U0(b * 8))}");
-            }
-
-            _w.Line($"({VF} tc0, {VF} tc1) = {VM}.TanhPair(cn0, cn1);");
-            for (int b = 0; b < 2; b++)
-            {
-                _w.Line($"{StE(Inv($"tc{b}"), "tanhc", U0(b * 8))}");
-                _w.Line($"{StE(Inv($"o{b} * tc{b}"), _p.Projected ? "hfull" : "h", U0(b * 8))}");
-            }
-        }
-
-        // The cell update of one block from its accumulated pre-activations a{gate}{suffix}.
-        private void CellUpdate(string suffix, int cbConst, int u0Const, string? cbVar, string? u0Var)
-        {
-            string Cb(int add) => O(cbConst + add, cbVar);
-            string U0(int add) => O(u0Const + add, u0Var);
-            string A(string gate) => "a" + gate + suffix;
-            switch (_m.Kind)
-            {
-                case CellKind.Lstm:
-                    _w.Line($"// i and f in one 512-bit evaluation where that is accelerated.");
-                    _w.Line($"({VF} i, {VF} f) = {VM}.SigmoidPair({A("i")}, {A("f")});");
-                    _w.Line($"{VF} g = {VM}.Tanh({A("g")});");
-                    _w.Line($"{VF} o = {VM}.Sigmoid({A("o")});");
-                    _w.Line($"{StE("i", "gates", Cb(0))}");
-                    _w.Line($"{StE("f", "gates", Cb(8))}");
-                    _w.Line($"{StE("g", "gates", Cb(16))}");
-                    _w.Line($"{StE("o", "gates", Cb(24))}");
-                    _w.Line($"// c = f * c + i * g; h = o * tanh(c).");
-                    _w.Line($"{VF} cn = {Fma("f", LdE("c", U0(0)), "i * g")};");
-                    _w.Line($"{StE("cn", "c", U0(0))}");
-                    _w.Line($"{VF} tc = {VM}.Tanh(cn);");
-                    _w.Line($"{StE("tc", "tanhc", U0(0))}");
-                    _w.Line($"{StE("o * tc", _p.Projected ? "hfull" : "h", U0(0))}");
-                    break;
-                case CellKind.Gru:
-                    _w.Line($"// r and z in one 512-bit evaluation where that is accelerated.");
-                    _w.Line($"({VF} r, {VF} z) = {VM}.SigmoidPair({A("r")}, {A("z")});");
-                    _w.Line($"{VF} n = {VM}.Tanh({Fma("r", A("n"), LdE("xp", Cb(16)))});");
-                    _w.Line($"{StE("r", "gates", Cb(0))}");
-                    _w.Line($"{StE("z", "gates", Cb(8))}");
-                    _w.Line($"{StE("n", "gates", Cb(16))}");
-                    _w.Line($"{StE(A("n"), "hhn", U0(0))}");
-                    _w.Line($"// h = (1 - z) * n + z * h = n + z * (h - n).");
-                    _w.Line($"{StE(Fma("z", Inv($"{LdE("hp", U0(0))} - n"), "n"), "h", U0(0))}");
-                    break;
-                case CellKind.RnnTanh:
-                    _w.Line($"{VF} hv = {VM}.Tanh({A("a")});");
-                    _w.Line($"{StE("hv", "gates", Cb(0))}");
-                    _w.Line($"{StE("hv", "h", U0(0))}");
-                    break;
-                default:
-                    _w.Line($"{VF} hv = {V}.Max({A("a")}, {VF}.Zero);");
-                    _w.Line($"{StE("hv", "gates", Cb(0))}");
-                    _w.Line($"{StE("hv", "h", U0(0))}");
-                    break;
-            }
-        }
-
-        private void CopyVectors(string from, string to, int length)
-        {
-            _w.Open($"for (int v = 0; v < {length}; v += 8)");
-            _w.Line($"{V}.StoreUnsafe({V}.LoadUnsafe(ref {from}, (nuint)v), ref {to}, (nuint)v);");
-            _w.Close();
-            _w.Line();
-        }
-
-        // ---- BPTT ----
-        private void EmitBackward()
-        {
-            _w.Open($"private void BackwardVector({RoSpan} gradOutput, {RoSpan} gradHN, {RoSpan} gradCN, {Span} gradInput, {Span} gradH0, {Span} gradC0)");
-            _w.Line($"int seqLen = _tapeSeqLen;");
-            _w.Line($"int batch = _tapeBatch;");
-            _w.Line($"int rows = seqLen * batch;");
-            _w.Line($"float[] w = Packed();");
-            _w.Line($"{Span} grad = Parameters.Gradients;");
-            _w.Line($"// Scratch: gate gradients (input side, and recurrent side for the GRU), two layer-gradient buffers, dh, dc, a row of temporaries{(_p.Projected ? ", the packed W_hr gradient" : "")}, a weight-gradient panel.");
-            OpenScratch($"((long)rows * {GP * (_p.Gru ? 2 : 1)}) + (2L * rows * OutputSize) + ((long)batch * {HOP + (_p.Lstm ? HP : 0)}) + {HP + (_p.Projected ? H * PP : 0)} + {PanelLength}L", "gradOutput");
-            _w.Line($"{Span} dgx = Take(ref scratch, rows * {GP});");
-            _w.Line($"{Span} dgh = {(_p.Gru ? Inv($"Take(ref scratch, rows * {GP})") : "dgx")};");
-            _w.Line($"{Span} bufferA = Take(ref scratch, rows * OutputSize);");
-            _w.Line($"{Span} bufferB = Take(ref scratch, rows * OutputSize);");
-            _w.Line($"{Span} dh = Take(ref scratch, batch * {HOP});");
-            _w.Line($"{Span} dc = Take(ref scratch, batch * {(_p.Lstm ? HP : 0)});");
-            _w.Line($"{Span} tmp = Take(ref scratch, {HP});");
-            _w.Line($"{Span} gwr = Take(ref scratch, {(_p.Projected ? H * PP : 0)});");
-            _w.Line($"{Span} panel = Take(ref scratch, {PanelLength});");
-            _w.Line($"scoped {RoSpan} dOut = gradOutput;");
-            _w.Line($"bool dOutBatchFirst = IsBatchFirst;");
-            _w.Open($"for (int layer = NumLayers - 1; layer >= 0; layer--)");
-            _w.Line($"int inSize = layer == 0 ? InputSize : OutputSize;");
-            _w.Line($"ref float layerIn = ref _tape[layer == 0 ? 0 : LayerOutputOffset(rows, layer - 1)];");
-            _w.Line($"{Span} dIn = layer == 0 ? gradInput : (layer & 1) == 0 ? bufferA : bufferB;");
-            _w.Line($"bool dInBatchFirst = layer == 0 && IsBatchFirst;");
-            _w.Line($"dIn.Clear();");
-            _w.Open($"for (int dir = 0; dir < NumDirections; dir++)");
-            _w.Line($"int ld = (layer * NumDirections) + dir;");
-            _w.Line($"ref float wBase = ref w[PackedBase(ld)];");
-            _w.Line($"ref float wh = ref {U}.Add(ref wBase, inSize * {GP});");
-            _w.Line($"LoadState(gradHN, dh, ld, batch, {HO}, {HOP});");
-            if (_p.Lstm)
-            {
-                _w.Line($"LoadState(gradCN, dc, ld, batch, {H}, {HP});");
-            }
-
-            if (_p.Projected)
-            {
-                _w.Line($"gwr.Clear();");
-            }
-
-            _w.Line($"// BPTT: the steps in the reverse of the order the forward pass took them.");
-            _w.Open($"for (int s = seqLen - 1; s >= 0; s--)");
-            _w.Line($"int t = dir == 0 ? s : seqLen - 1 - s;");
-            _w.Open($"for (int b = 0; b < batch; b++)");
-            _w.Line($"int row = (t * batch) + b;");
-            _w.Line($"{Span} dhRow = dh.Slice(b * {HOP}, {HOP});");
-            _w.Open($"if (!dOut.IsEmpty)");
-            _w.Line($"{RoSpan} g = dOut.Slice(((dOutBatchFirst ? (b * seqLen) + t : row) * OutputSize) + (dir * {HO}), {HO});");
-            _w.Open($"for (int k = 0; k < {HO}; k++)");
-            _w.Line($"dhRow[k] += g[k];");
-            _w.Close();
-            _w.Close();
-            _w.Line();
-            _w.Line($"CellBackward(ref wh, ref _tape[RecordOffset(rows, ld, row)], ref dhRow[0]{(_p.Lstm ? Inv($", ref dc[b * {HP}]") : "")}, ref dgx[row * {GP}]{(_p.Gru ? Inv($", ref dgh[row * {GP}]") : "")}, ref tmp[0]{(_p.Projected ? ", ref gwr[0]" : "")});");
-            _w.Close();
-            _w.Line();
-            _w.Line($"// dh_prev += dG{(_p.Gru ? "_h" : "")} W_hhᵀ for the step's rows at once (the packed transposed copy; its padding is zero).");
-            _w.Line($"{Gemm}.MultiplyAdd(batch, {HOP}, {GP}, ref dgh[t * batch * {GP}], {GP}, ref {U}.Add(ref wh, {_p.RecurrentTransposedOffset}), {HOP}, ref dh[0], {HOP});");
-            _w.Close();
-            _w.Line();
-            _w.Line($"StoreState(gradH0, dh, ld, batch, {HO}, {HOP});");
-            if (_p.Lstm)
-            {
-                _w.Line($"StoreState(gradC0, dc, ld, batch, {H}, {HP});");
-            }
-
-            _w.Line();
-            _w.Line($"// Parameter gradients as products over all rows at once, scattered into PyTorch layout.");
-            _w.Line($"AccumulateOuter(ref layerIn, inSize, inSize, ref dgx[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.WeightIh), panel);");
-            _w.Line($"AccumulateOuter(ref _tape[RecordOffset(rows, ld, 0)], RecordLength, {HO}, ref dgh[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.WeightHh), panel);");
-            if (_m.Bias)
-            {
-                if (_p.Gru)
-                {
-                    _w.Line($"AccumulateBias(ref dgx[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.BiasIh), -1);");
-                    _w.Line($"AccumulateBias(ref dgh[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.BiasHh), -1);");
-                }
-                else
-                {
-                    _w.Line($"// b_ih and b_hh enter the gates alike: one sum serves both.");
-                    _w.Line($"AccumulateBias(ref dgx[0], rows, grad, Offset(ld, global::LstmGen.ParameterRole.BiasIh), Offset(ld, global::LstmGen.ParameterRole.BiasHh));");
-                }
-            }
-
-            if (_p.Projected)
-            {
-                _w.Line($"int whr = Offset(ld, global::LstmGen.ParameterRole.WeightHr);");
-                _w.Open($"for (int p = 0; p < {_m.ProjSize}; p++)");
-                _w.Open($"for (int j = 0; j < {H}; j++)");
-                _w.Line($"grad[whr + (p * {H}) + j] += gwr[(j * {PP}) + p];");
-                _w.Close();
-                _w.Close();
-            }
-
-            _w.Open($"if (!dIn.IsEmpty)");
-            _w.Line($"PropagateInputs(ref wBase, inSize, ref dgx[0], seqLen, batch, dInBatchFirst, ref dIn[0]);");
-            _w.Close();
-            _w.Close();
-            _w.Line();
-            _w.Line($"dOut = dIn;");
-            _w.Line($"dOutBatchFirst = false;");
-            _w.Close();
-            CloseScratch();
-            _w.Close();
-            _w.Line();
-
-            _w.Line($"// grad[off + r*width + k] += sum over rows of src[row*stride + k] * dG[row][PackedColumn(r)], for every gate row r:");
-            _w.Line($"// {PanelColumns} packed columns at a time as one matrix product into a panel, then scattered into PyTorch's layout.");
-            _w.Open($"private static void AccumulateOuter(ref float src, int stride, int width, ref float dg, int rows, {Span} grad, int off, {Span} panel)");
-            _w.Open($"for (int v0 = 0; v0 < {GP}; v0 += {PanelColumns})");
-            _w.Line($"int columns = global::System.Math.Min({PanelColumns}, {GP} - v0);");
-            _w.Line($"{Span} p = panel.Slice(0, width * columns);");
-            _w.Line($"p.Clear();");
-            _w.Line($"{Gemm}.MultiplyAddTransposedA(width, columns, rows, ref src, stride, ref {U}.Add(ref dg, v0), {GP}, ref p[0], columns);");
-            _w.Open($"for (int k = 0; k < width; k++)");
-            _w.Open($"for (int v = 0; v < columns; v += 8)");
-            _w.Line($"ScatterAdd({LdE("p[0]", "(k * columns) + v")}, v0 + v, grad, off + k, width);");
-            _w.Close();
-            _w.Close();
-            _w.Close();
-            _w.Close();
-            _w.Line();
-            _w.Line($"// Bias gradients: the gate gradients summed over all rows, up to 8 packed vectors at a time in registers (each row's");
-            _w.Line($"// columns read in order), then scattered into the bias at off, and at off2 too when that is not negative.");
-            _w.Open($"private static void AccumulateBias(ref float dg, int rows, {Span} grad, int off, int off2)");
-            if (GP >= 64)
-            {
-                _w.Open($"for (int v0 = 0; v0 + 64 <= {GP}; v0 += 64)");
-                BiasBlock(8);
-                _w.Close();
-            }
-
-            if (GP % 64 != 0)
-            {
-                _w.Open();
-                _w.Line($"const int v0 = {GP - (GP % 64)};");
-                BiasBlock((GP % 64) / 8);
-                _w.Close();
-            }
-
-            _w.Close();
-            _w.Line();
-            _w.Line($"// Adds the lanes of packed vector v (8 units of one gate) to their PyTorch rows, skipping padding lanes.");
-            _w.Open($"private static void ScatterAdd({VF} acc, int v, {Span} grad, int at, int width)");
-            _w.Line($"int gate = (v >> 3) % {NG};");
-            _w.Line($"int unit0 = (v >> 3) / {NG} * 8;");
-            _w.Open($"for (int lane = 0; lane < 8 && unit0 + lane < {H}; lane++)");
-            _w.Line($"grad[at + (((gate * {H}) + unit0 + lane) * width)] += {V}.GetElement(acc, lane);");
-            _w.Close();
-            _w.Close();
-            _w.Line();
-            _w.Line($"// dIn[row] += W_ihᵀ dG[row] for every row: rows of dG dotted with the packed rows of W_ih, as one matrix product");
-            _w.Line($"// (one per time step when the input gradient is batch-first).");
-            _w.Open($"private static void PropagateInputs(ref float wx, int inSize, ref float dg, int seqLen, int batch, bool batchFirst, ref float dIn)");
-            _w.Open($"if (batchFirst)");
-            _w.Open($"for (int t = 0; t < seqLen; t++)");
-            _w.Line($"{Gemm}.MultiplyAddTransposedB(batch, inSize, {GP}, ref {U}.Add(ref dg, t * batch * {GP}), {GP}, ref wx, {GP}, ref {U}.Add(ref dIn, t * inSize), seqLen * inSize);");
-            _w.Close();
-            _w.Close();
-            _w.Open($"else");
-            _w.Line($"{Gemm}.MultiplyAddTransposedB(seqLen * batch, inSize, {GP}, ref dg, {GP}, ref wx, {GP}, ref dIn, inSize);");
-            _w.Close();
-            _w.Close();
-            _w.Line();
-            if (_p.Projected)
-            {
-                EmitDotRows();
-            }
-        }
-
-        // Only the projection's backward (tmp = W_hrᵀ dh) still takes dot products of packed rows one row of g at a time.
-        private void EmitDotRows()
-        {
-            _w.Line($"// dst[k] += W[k] · g for k < count, rows of length stride (a multiple of 8), four rows at a time so four FMA chains run in parallel.");
-            _w.Open($"private static void DotRows(ref float w, int count, int stride, ref float g, ref float dst)");
-            _w.Line($"int k = 0;");
-            _w.Open($"for (; k + 4 <= count; k += 4)");
-            _w.Line($"ref float w0 = ref {U}.Add(ref w, k * stride);");
-            _w.Line($"ref float w1 = ref {U}.Add(ref w0, stride);");
-            _w.Line($"ref float w2 = ref {U}.Add(ref w1, stride);");
-            _w.Line($"ref float w3 = ref {U}.Add(ref w2, stride);");
-            _w.Line($"{VF} a0 = {VF}.Zero, a1 = {VF}.Zero, a2 = {VF}.Zero, a3 = {VF}.Zero;");
-            _w.Open($"for (int v = 0; v < stride; v += 8)");
-            _w.Line($"{VF} d = {V}.LoadUnsafe(ref g, (nuint)v);");
-            for (int j = 0; j < 4; j++)
-            {
-                _w.Line($"a{j} = {Fma("d", Inv($"{V}.LoadUnsafe(ref w{j}, (nuint)v)"), Inv($"a{j}"))};");
-            }
-
-            _w.Close();
-            _w.Line();
-            for (int j = 0; j < 4; j++)
-            {
-                _w.Line($"{U}.Add(ref dst, k + {j}) += {V}.Sum(a{j});");
-            }
-
-            _w.Close();
-            _w.Line();
-            _w.Open($"for (; k < count; k++)");
-            _w.Line($"ref float wk = ref {U}.Add(ref w, k * stride);");
-            _w.Line($"{VF} acc = {VF}.Zero;");
-            _w.Open($"for (int v = 0; v < stride; v += 8)");
-            _w.Line($"acc = {Fma(Inv($"{V}.LoadUnsafe(ref g, (nuint)v)"), Inv($"{V}.LoadUnsafe(ref wk, (nuint)v)"), "acc")};");
-            _w.Close();
-            _w.Line();
-            _w.Line($"{U}.Add(ref dst, k) += {V}.Sum(acc);");
-            _w.Close();
-            _w.Close();
-            _w.Line();
-        }
-
-        // The sums of n packed vectors from column v0 over all rows, scattered to the bias (and the second bias).
-        private void BiasBlock(int n)
-        {
-            for (int a = 0; a < n; a++)
-            {
-                _w.Line($"{VF} s{a} = {VF}.Zero;");
-            }
-
-            _w.Open($"for (int row = 0; row < rows; row++)");
-            _w.Line($"ref float d = ref {U}.Add(ref dg, (row * {GP}) + v0);");
-            for (int a = 0; a < n; a++)
-            {
-                _w.Line($"s{a} += {Ld("d", a * 8)};");
-            }
-
-            _w.Close();
-            _w.Line();
-            for (int a = 0; a < n; a++)
-            {
-                _w.Line($"ScatterAdd(s{a}, v0 + {a * 8}, grad, off, 1);");
-                _w.Open($"if (off2 >= 0)");
-                _w.Line($"ScatterAdd(s{a}, v0 + {a * 8}, grad, off2, 1);");
-                _w.Close();
-            }
-        }
-
-        private void EmitCellBackward()
-        {
-            _w.Line($"/// <summary>");
-            _w.Line($"/// Backpropagates one step of one row. dh{(_p.Lstm ? " and dc" : "")} hold the gradient for the step's new state on entry and for");
-            _w.Line($"/// the previous state on return; the pre-activation gradients go to dgx{(_p.Gru ? " (input side) and dgh (recurrent side)" : "")}.");
-            _w.Line($"/// </summary>");
-            _w.Line($"{Hot}");
-            _w.Open($"private static void CellBackward(ref float wh, ref float rec, ref float dh{(_p.Lstm ? ", ref float dc" : "")}, ref float dgx{(_p.Gru ? ", ref float dgh" : "")}, ref float tmp{(_p.Projected ? ", ref float gwr" : "")})");
-            _w.Line($"ref float gates = ref {U}.Add(ref rec, {RGates});");
-            _w.Line($"{VF} one = {VF}.One;");
-            if (_p.Projected)
-            {
-                _w.Line($"ref float hfull = ref {U}.Add(ref rec, {RHFull});");
-                _w.Line($"ref float wr = ref {U}.Add(ref wh, {(HO + 1) * GP});");
-                _w.Line($"// Through h = W_hr h_full: dW_hr += dh h_fullᵀ (kept transposed, like the packed W_hr).");
-                _w.Open($"for (int j = 0; j < {H}; j++)");
-                _w.Line($"{VF} hj = {V}.Create({U}.Add(ref hfull, j));");
-                _w.Open($"for (int p = 0; p < {PP}; p += 8)");
-                _w.Line($"nuint at = (nuint)((j * {PP}) + p);");
-                _w.Line($"{V}.StoreUnsafe({Fma("hj", Inv($"{V}.LoadUnsafe(ref dh, (nuint)p)"), Inv($"{V}.LoadUnsafe(ref gwr, at)"))}, ref gwr, at);");
-                _w.Close();
-                _w.Close();
-                _w.Line();
-                _w.Line($"// tmp = W_hrᵀ dh: row j of the packed W_hr is column j of W_hr.");
-                _w.Open($"for (int v = 0; v < {HP}; v += 8)");
-                _w.Line($"{V}.StoreUnsafe({VF}.Zero, ref tmp, (nuint)v);");
-                _w.Close();
-                _w.Line();
-                _w.Line($"DotRows(ref wr, {H}, {PP}, ref dh, ref tmp);");
-                _w.Line();
-            }
-
-            if (_p.Lstm)
-            {
-                _w.Line($"ref float cp = ref {U}.Add(ref rec, {RCPrev});");
-                _w.Line($"ref float tanhc = ref {U}.Add(ref rec, {RTanhC});");
-                _w.Line($"ref float dhf = ref {(_p.Projected ? "tmp" : "dh")};");
-            }
-            else if (_p.Gru)
-            {
-                _w.Line($"ref float hhn = ref {U}.Add(ref rec, {RHhN});");
-            }
-
-            _w.Open($"for (int blk = 0; blk < {NB}; blk++)");
-            _w.Line($"int cb = blk * {NG * 8};");
-            _w.Line($"int u0 = blk * 8;");
-            switch (_m.Kind)
-            {
-                case CellKind.Lstm:
-                    _w.Line($"{VF} i = {LdE("gates", "cb")};");
-                    _w.Line($"{VF} f = {LdE("gates", "cb + 8")};");
-                    _w.Line($"{VF} g = {LdE("gates", "cb + 16")};");
-                    _w.Line($"{VF} o = {LdE("gates", "cb + 24")};");
-                    _w.Line($"{VF} tc = {LdE("tanhc", "u0")};");
-                    _w.Line($"{VF} d = {LdE("dhf", "u0")};");
-                    _w.Line($"{VF} dO = d * tc;");
-                    _w.Line($"{VF} dC = {LdE("dc", "u0")} + (d * o * (one - (tc * tc)));");
-                    _w.Line($"{StE("dC * g * i * (one - i)", "dgx", "cb")}");
-                    _w.Line($"{StE(Inv($"dC * {LdE("cp", "u0")} * f * (one - f)"), "dgx", "cb + 8")}");
-                    _w.Line($"{StE("dC * i * (one - (g * g))", "dgx", "cb + 16")}");
-                    _w.Line($"{StE("dO * o * (one - o)", "dgx", "cb + 24")}");
-                    _w.Line($"{StE("dC * f", "dc", "u0")}");
-                    break;
-                case CellKind.Gru:
-                    _w.Line($"{VF} r = {LdE("gates", "cb")};");
-                    _w.Line($"{VF} z = {LdE("gates", "cb + 8")};");
-                    _w.Line($"{VF} n = {LdE("gates", "cb + 16")};");
-                    _w.Line($"{VF} d = {LdE("dh", "u0")};");
-                    _w.Line($"{VF} dn = d * (one - z) * (one - (n * n));");
-                    _w.Line($"{VF} dz = d * ({LdE("rec", "u0")} - n) * z * (one - z);");
-                    _w.Line($"{VF} dr = dn * {LdE("hhn", "u0")} * r * (one - r);");
-                    _w.Line($"{StE("dr", "dgx", "cb")}");
-                    _w.Line($"{StE("dz", "dgx", "cb + 8")}");
-                    _w.Line($"{StE("dn", "dgx", "cb + 16")}");
-                    _w.Line($"{StE("dr", "dgh", "cb")}");
-                    _w.Line($"{StE("dz", "dgh", "cb + 8")}");
-                    _w.Line($"{StE("dn * r", "dgh", "cb + 16")}");
-                    _w.Line($"// The direct path h_prev -> h carries z.");
-                    _w.Line($"{StE("d * z", "tmp", "u0")}");
-                    break;
-                case CellKind.RnnTanh:
-                    _w.Line($"{VF} hv = {LdE("gates", "cb")};");
-                    _w.Line($"{StE(Inv($"{LdE("dh", "u0")} * (one - (hv * hv))"), "dgx", "cb")}");
-                    break;
-                default:
-                    _w.Line($"{VF} hv = {LdE("gates", "cb")};");
-                    _w.Line($"{StE(Inv($"{V}.ConditionalSelect({V}.GreaterThan(hv, {VF}.Zero), {LdE("dh", "u0")}, {VF}.Zero)"), "dgx", "cb")}");
-                    break;
-            }
-
-            _w.Close();
-            _w.Line();
-            if (_p.Gru)
-            {
-                _w.Line($"// dh_prev = z * dh, plus W_hhᵀ dG_h, which the caller adds for the whole batch at once.");
-                CopyVectors("tmp", "dh", HOP);
-            }
-            else
-            {
-                _w.Line($"// dh_prev = W_hhᵀ dG, which the caller adds for the whole batch at once.");
-                _w.Open($"for (int v = 0; v < {HOP}; v += 8)");
-                _w.Line($"{V}.StoreUnsafe({VF}.Zero, ref dh, (nuint)v);");
-                _w.Close();
-            }
-
-            _w.Close();
-            _w.Line();
-        }
-
-        private void EmitHelpers()
-        {
-            _w.Open($"private static float[] Rent(long length, string argument)");
-            _w.Open($"if (length > global::System.Array.MaxLength)");
-            _w.Line($"throw new global::System.ArgumentOutOfRangeException(argument, \"the call needs \" + length + \" elements of scratch, more than one array holds.\");");
-            _w.Close();
-            _w.Line();
-            _w.Line($"return {Pool}.Rent((int)length);");
-            _w.Close();
-            _w.Line();
-            _w.Open($"private static {Span} Take(scoped ref {Span} scratch, int length)");
-            _w.Line($"{Span} head = scratch.Slice(0, length);");
-            _w.Line($"scratch = scratch.Slice(length);");
-            _w.Line($"return head;");
-            _w.Close();
-            _w.Line();
-            _w.Line($"// Copies state row ld (batch rows of width) into padded running rows, or zeros when the state is empty.");
-            _w.Open($"private static void LoadState({RoSpan} state, {Span} run, int ld, int batch, int width, int padded)");
-            _w.Line($"run.Clear();");
-            _w.Open($"if (!state.IsEmpty)");
-            _w.Open($"for (int b = 0; b < batch; b++)");
-            _w.Line($"state.Slice(((ld * batch) + b) * width, width).CopyTo(run.Slice(b * padded, width));");
-            _w.Close();
-            _w.Close();
-            _w.Close();
-            _w.Line();
-            _w.Open($"private static void StoreState({Span} state, {RoSpan} run, int ld, int batch, int width, int padded)");
-            _w.Open($"if (!state.IsEmpty)");
-            _w.Open($"for (int b = 0; b < batch; b++)");
-            _w.Line($"run.Slice(b * padded, width).CopyTo(state.Slice(((ld * batch) + b) * width, width));");
-            _w.Close();
-            _w.Close();
-            _w.Close();
-        }
-
-        // Scratch for one call, zeroed so padding lanes start at zero: on the stack when small (a streaming step pays no
-        // pool round trip), else rented once per call. Never allocated per time step.
-        private void OpenScratch(FormattableString length, string argument)
-        {
-            _w.Line($"long length = {length};");
-            _w.Line($"float[]? rented = length <= {StackScratch} ? null : Rent(length, nameof({argument}));");
-            _w.Open($"try");
-            _w.Line($"{Span} scratch = rented is null ? stackalloc float[(int)length] : global::System.MemoryExtensions.AsSpan(rented, 0, (int)length);");
-            _w.Line($"scratch.Clear();");
-        }
-
-        private void CloseScratch()
-        {
-            _w.Close();
-            _w.Open($"finally");
-            _w.Open($"if (rented is not null)");
-            _w.Line($"{Pool}.Return(rented);");
-            _w.Close();
-            _w.Close();
-        }
-
-        // Floats of scratch taken from the stack (8 KB).
-        private const int StackScratch = 2048;
-
-        private static string O(int constant, string? variable) =>
-            variable is null ? Inv($"{constant}") : constant == 0 ? variable : Inv($"{variable} + {constant}");
-
-        private static string Ld(string reference, int offset) => Inv($"{V}.LoadUnsafe(ref {reference}, {offset})");
-
-        private static string LdE(string reference, string offset) => Inv($"{V}.LoadUnsafe(ref {reference}, (nuint)({offset}))");
-
-        private static string St(string value, string reference, int offset) => Inv($"{V}.StoreUnsafe({value}, ref {reference}, {offset});");
-
-        private static string StE(string value, string reference, string offset) => Inv($"{V}.StoreUnsafe({value}, ref {reference}, (nuint)({offset}));");
-
-        private static string Fma(string a, string b, string c) => Inv($"{V}.FusedMultiplyAdd({a}, {b}, {c})");
-
-        private static string Bool(bool value) => value ? "true" : "false";
-
-        private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
     }
 }

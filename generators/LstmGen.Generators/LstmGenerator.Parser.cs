@@ -182,11 +182,11 @@ public sealed partial class LstmGenerator
         var model = new CellModel(ns, new EquatableArray<ContainingType>(containing), Escape(name), attributeName, kind,
             input, hidden, layers, bidirectional, bias, batchFirst, proj);
         KernelPlan plan = Planner.Plan(model);
-        if (plan.Delegates)
+        if (plan.Form == StepForm.Generic)
         {
-            diagnostics.Add(Info(Diagnostics.Delegated, location, attributeName, name, Invariant($"{plan.PackedLength}")));
+            diagnostics.Add(Info(Diagnostics.Delegated, location, attributeName, name, Invariant($"{plan.Layout.PackedLength}")));
         }
-        else if (!plan.UnrollStep)
+        else if (plan.Form == StepForm.Looped)
         {
             diagnostics.Add(Info(Diagnostics.Looped, location, attributeName, name, Invariant($"{plan.EstimatedStepIl}"),
                 Invariant($"{Planner.MaxUnrolledStepIl}")));

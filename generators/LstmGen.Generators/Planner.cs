@@ -3,52 +3,35 @@ using LstmGen.Generators.Model;
 
 namespace LstmGen.Generators;
 
-/// <summary>The kernel shape the emitter produces for one cell: the derived constants and the unroll decision.</summary>
-internal sealed record KernelPlan(CellModel Model, bool UnrollStep, int EstimatedStepIl)
+/// <summary>How the recurrent step of a shape is written.</summary>
+internal enum StepForm
 {
-    /// <summary>Floats of one direction's packed block in layer 0: input and recurrent weights, bias, b_hn, W_hrᵀ, W_hhᵀ.</summary>
-    public long Section0 => Section(Model.Input);
-    /// <summary>The same above layer 0, whose input is the layer below's output.</summary>
-    public long SectionN => Section(OutputSize);
-    /// <summary>Floats of the whole packed copy.</summary>
-    public long PackedLength => (Directions * Section0) + ((Model.Layers - 1L) * Directions * SectionN);
-    /// <summary>
-    /// True when the padded, packed copy would not fit the kernels' int indexing (tiny hidden sizes pad 8-fold, so a valid
-    /// shape with very many layers can get there): the class then delegates to the generic implementation.
-    /// </summary>
-    public bool Delegates => PackedLength > Planner.MaxPackedLength;
+    /// <summary>Straight-line code: every accumulator a register, every address a constant.</summary>
+    Unrolled,
+    /// <summary>Constant-bound loops over register tiles (the shape is over the unroll budget).</summary>
+    Looped,
+    /// <summary>No kernel: the packed copy would exceed int indexing, so the class runs on the generic network.</summary>
+    Generic,
+}
 
-    /// <summary>Gates stacked per unit: 4, 3 or 1.</summary>
-    public int Gates => RecurrentConfig.GatesOf(Model.Kind);
-    /// <summary>Hidden units padded to whole 8-lane vectors.</summary>
-    public int HiddenPadded => Planner.Pad(Model.Hidden);
-    /// <summary>Size of h (ProjSize when projecting).</summary>
-    public int OutputHidden => Model.ProjSize > 0 ? Model.ProjSize : Model.Hidden;
-    /// <summary>h padded to whole vectors.</summary>
-    public int OutputHiddenPadded => Planner.Pad(OutputHidden);
-    /// <summary>Packed gate columns: for each 8-unit block, the gates' 8 lanes side by side.</summary>
-    public int GateColumns => Gates * HiddenPadded;
-    /// <summary>8-unit blocks.</summary>
-    public int Blocks => HiddenPadded / 8;
-    /// <summary>Directions.</summary>
-    public int Directions => Model.Bidirectional ? 2 : 1;
-    /// <summary>Features per output step.</summary>
-    public int OutputSize => Directions * OutputHidden;
-    /// <summary>True for the LSTM.</summary>
-    public bool Lstm => Model.Kind == CellKind.Lstm;
-    /// <summary>True for the GRU.</summary>
-    public bool Gru => Model.Kind == CellKind.Gru;
-    /// <summary>Blocks per register tile of the step: up to 8 accumulators (2 for the LSTM and GRU, 8 for the RNN).</summary>
-    public int TileBlocks => Math.Max(1, 8 / Gates);
-    /// <summary>True for an LSTM with projection.</summary>
-    public bool Projected => Model.ProjSize > 0;
+/// <summary>The kernel the emitter writes for one cell: the shape's packed layout and the planner's decisions.</summary>
+/// <remarks>Equatable like the model: the layout is derived on demand, never stored.</remarks>
+internal sealed record KernelPlan(CellModel Model, StepForm Form, int EstimatedStepIl, bool HasCellPair, bool SplitChains)
+{
+    /// <summary>The packed weights and tape record the kernel works on (the runtime's own definition).</summary>
+    public PackedLayout Layout => new(Model.ToConfig());
 
-    /// <summary>Offset of W_hhᵀ (GateColumns rows of OutputHiddenPadded) from the start of the packed W_hh.</summary>
-    public long RecurrentTransposedOffset => ((OutputHidden + 1L) * GateColumns) + (Gru ? HiddenPadded : 0)
-        + (Projected ? (long)Model.Hidden * Planner.Pad(Model.ProjSize) : 0);
+    /// <summary>The shape.</summary>
+    public RecurrentConfig Config => Layout.Config;
 
-    // W_ih, W_hh, bias, b_hn / W_hrᵀ, then W_hhᵀ for BPTT's dh_prev = dG W_hhᵀ as a plain matrix product.
-    private long Section(int input) => ((long)input * GateColumns) + RecurrentTransposedOffset + ((long)GateColumns * OutputHiddenPadded);
+    /// <summary>True when the step is straight-line code.</summary>
+    public bool UnrollStep => Form == StepForm.Unrolled;
+
+    /// <summary>Blocks of 8 units per register tile of the step: up to 8 accumulators (2 for the LSTM and GRU, 8 for the RNN).</summary>
+    public int TileBlocks => Planner.TileBlocksOf(RecurrentConfig.GatesOf(Model.Kind));
+
+    /// <summary>Whether an unrolled tile of <paramref name="blocks"/> blocks splits each gate sum into two FMA chains.</summary>
+    public bool SplitsTile(int blocks) => SplitChains && Planner.FitsSplit(blocks, RecurrentConfig.GatesOf(Model.Kind));
 }
 
 /// <summary>
@@ -60,9 +43,6 @@ internal sealed record KernelPlan(CellModel Model, bool UnrollStep, int Estimate
 /// </summary>
 internal static class Planner
 {
-    /// <summary>Largest packed copy the kernels handle (as many floats as the largest parameter buffer).</summary>
-    public const long MaxPackedLength = 1L << 30;
-
     /// <summary>Largest estimated IL of an unrolled step method.</summary>
     public const int MaxUnrolledStepIl = 32 * 1024;
 
@@ -71,24 +51,49 @@ internal static class Planner
     private const int FmaIl = 22;
     // Per 8-unit block: loading accumulators, the activations and the stores (~60 per gate).
     private const int BlockIl = 60;
+    // Accumulators of one row in one tile, at most, for the two-row cell: two rows must fit the 16 AVX2 registers.
+    private const int MaxPairAccumulators = 6;
+    // Accumulators of a tile with split chains, at most: they must fit the 16 AVX2 registers too.
+    private const int MaxSplitAccumulators = 12;
 
     public static KernelPlan Plan(CellModel model)
     {
-        int gates = RecurrentConfig.GatesOf(model.Kind);
-        int blocks = Pad(model.Hidden) / 8;
-        int hOut = model.ProjSize > 0 ? model.ProjSize : model.Hidden;
+        // The parser passes only valid shapes; should another reach here, the emitter reports it (LSTMGEN012): planning
+        // runs inside the pipeline and must not throw.
+        if (RecurrentConfig.Validate(model.Kind, model.Input, model.Hidden, model.Layers, model.Bidirectional, model.Bias, model.ProjSize).Count > 0)
+        {
+            return new KernelPlan(model, StepForm.Unrolled, 0, HasCellPair: false, SplitChains: false);
+        }
+
+        var layout = new PackedLayout(model.ToConfig());
+        int gates = layout.Config.GateCount;
+        int blocks = layout.Blocks;
+        int hOut = layout.Config.OutputHidden;
         // One broadcast of h[k] per register tile of blocks, one FMA per gate and block.
-        int tiles = (blocks + Math.Max(1, 8 / gates) - 1) / Math.Max(1, 8 / gates);
+        int tile = TileBlocksOf(gates);
+        int tiles = (blocks + tile - 1) / tile;
         long il = ((long)hOut * ((tiles * BroadcastIl) + (blocks * gates * FmaIl))) + ((long)blocks * gates * BlockIl);
         if (model.ProjSize > 0)
         {
-            il += (long)(Pad(model.ProjSize) / 8) * model.Hidden * (BroadcastIl + FmaIl);
+            il += (long)(layout.ProjPadded / 8) * model.Hidden * (BroadcastIl + FmaIl);
         }
 
         int estimate = il > int.MaxValue ? int.MaxValue : (int)il;
-        return new KernelPlan(model, estimate <= MaxUnrolledStepIl, estimate);
+        StepForm form = layout.ExceedsIndexing ? StepForm.Generic : estimate <= MaxUnrolledStepIl ? StepForm.Unrolled : StepForm.Looped;
+
+        // Shapes whose unrolled step is small enough to be written twice get the two-row cell.
+        bool pair = form == StepForm.Unrolled && 2L * estimate <= MaxUnrolledStepIl && Math.Min(blocks, tile) * gates <= MaxPairAccumulators;
+
+        // Small unrolled tiles split each sum into two FMA chains (even and odd k), halving the latency a step waits for
+        // (each tile that fits, see FitsSplit). Not in shapes with a two-row cell, whose two rows' accumulators must fit
+        // instead (and whose rows must add in the same order as the one-row cell's, so that Step and Forward agree bit for bit).
+        bool split = form == StepForm.Unrolled && !pair && hOut >= 4;
+        return new KernelPlan(model, form, estimate, pair, split);
     }
 
-    /// <summary>Rounds up to a whole number of 8-float vectors.</summary>
-    public static int Pad(int n) => (n + 7) / 8 * 8;
+    /// <summary>True when a tile of <paramref name="blocks"/> blocks has room for split chains: twice its accumulators fit.</summary>
+    public static bool FitsSplit(int blocks, int gates) => blocks * gates * 2 <= MaxSplitAccumulators;
+
+    /// <summary>Blocks per register tile: up to 8 accumulators.</summary>
+    public static int TileBlocksOf(int gates) => Math.Max(1, 8 / gates);
 }

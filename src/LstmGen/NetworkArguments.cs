@@ -9,6 +9,17 @@ namespace LstmGen;
 /// </summary>
 public static class NetworkArguments
 {
+    /// <summary>Checks that <paramref name="parameters"/> has the layout of <paramref name="config"/>, the shape of <paramref name="network"/>.</summary>
+    public static void CheckParameters<T>(ParameterSet<T> parameters, RecurrentConfig config, string network)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (!config.Equals(parameters.Layout.Config))
+        {
+            throw new ArgumentException($"parameters have the layout of {parameters.Layout.Config}, but {network} is {config}.", nameof(parameters));
+        }
+    }
+
     /// <summary>Checks the arguments of <see cref="IRecurrentNetwork{T}.Forward"/>.</summary>
     public static void CheckForward<T>(RecurrentConfig config, ReadOnlySpan<T> input, int seqLen, int batch, Span<T> output,
         Span<T> hN, Span<T> cN, ReadOnlySpan<T> h0, ReadOnlySpan<T> c0)

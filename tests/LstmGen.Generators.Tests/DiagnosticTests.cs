@@ -126,8 +126,8 @@ public class DiagnosticTests
     [InlineData("public static partial class A { }", "static")]
     [InlineData("public partial record A { }", "record")]
     [InlineData("public partial class A : B { }\npublic class B { }", "derives from 'B'")]
-    [InlineData("public partial class Cell { }", "named like the generated member 'Cell'")]
-    [InlineData("public partial class A { private int _tape; }", "declares '_tape'")]
+    [InlineData("public partial class Kernel { }", "named like the generated member 'Kernel'")]
+    [InlineData("public partial class A { private int _network; }", "declares '_network'")]
     [InlineData("public partial class A { public int Forward => 1; }", "declares 'Forward'")]
     public void LSTMGEN010_unsupported_class(string declaration, string reason)
     {

@@ -262,20 +262,18 @@ public sealed partial class RecurrentNetwork<T>
         public void Prepare(RecurrentConfig config, int seqLen, int batch)
         {
             int rows = seqLen * batch;
-            int h = config.HiddenSize;
-            bool lstm = config.HasCellState;
             _rows = rows;
             _outputSize = config.OutputSize;
 
-            // Per-direction block, in elements per row.
-            int offset = 0;
-            _hPrev = offset; offset += config.OutputHidden;
-            _cPrev = offset; offset += lstm ? h : 0;
-            _gates = offset; offset += config.GateRows;
-            _tanhC = offset; offset += lstm ? h : 0;
-            _hFull = offset; offset += lstm && config.ProjSize > 0 ? h : 0;
-            _hhN = offset; offset += config.Kind == CellKind.Gru ? h : 0;
-            _directionStride = offset;
+            // Per-direction record, in elements per row: the shared definition at its exact sizes.
+            var record = new RecordLayout(config, lanes: 1);
+            _hPrev = record.HPrev;
+            _cPrev = record.CPrev;
+            _gates = record.Gates;
+            _tanhC = record.TanhC;
+            _hFull = record.HFull;
+            _hhN = record.HhN;
+            _directionStride = record.Length;
 
             _inputOffset = 0;
             _layerOutputOffset = rows * config.InputSize;

@@ -2,11 +2,12 @@ using System;
 using System.Globalization;
 using System.Text;
 
-namespace LstmGen.Generators;
+namespace LstmGen.Generators.Emit;
 
 /// <summary>
 /// A small indented source writer. Text comes in as <see cref="FormattableString"/> and is formatted with the invariant
-/// culture, so no number ever picks up a culture's minus sign or digit grouping (runtime issue 113077).
+/// culture, so no number ever picks up a culture's minus sign or digit grouping (runtime issue 113077). Braces come from
+/// <see cref="Block"/>, whose disposal closes them, so no brace is paired by hand.
 /// </summary>
 internal sealed class SourceWriter
 {
@@ -26,8 +27,8 @@ internal sealed class SourceWriter
 
     public void Line() => _text.Append('\n');
 
-    /// <summary>Writes <paramref name="header"/> (if any) and an opening brace, then indents.</summary>
-    public void Open(FormattableString? header = null)
+    /// <summary>Writes <paramref name="header"/> (if any) and an opening brace, indents, and closes on disposal.</summary>
+    public BlockScope Block(FormattableString? header = null)
     {
         if (header is not null)
         {
@@ -36,16 +37,22 @@ internal sealed class SourceWriter
 
         Line($"{{");
         _indent++;
+        return new BlockScope(this);
     }
 
-    public void Close(string suffix = "")
+    /// <summary>Closes its block when disposed.</summary>
+    public readonly struct BlockScope : IDisposable
     {
-        _indent--;
-        Line($"}}{suffix}");
-    }
+        private readonly SourceWriter _writer;
 
-    /// <summary>A float literal that parses back to the same value in C#: round-trip digits, invariant, trailing f.</summary>
-    public static string Float(float value) => value.ToString("R", CultureInfo.InvariantCulture) + "f";
+        public BlockScope(SourceWriter writer) => _writer = writer;
+
+        public void Dispose()
+        {
+            _writer._indent--;
+            _writer.Line($"}}");
+        }
+    }
 
     public override string ToString() => _text.ToString();
 }

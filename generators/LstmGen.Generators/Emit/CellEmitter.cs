@@ -1,0 +1,333 @@
+using System;
+using System.Collections.Generic;
+using LstmGen.Generators.Cells;
+using static LstmGen.Generators.Emit.Code;
+
+namespace LstmGen.Generators.Emit;
+
+/// <summary>
+/// Writes the kernel struct's cell methods: the one-row cell, the cell from batch-wide products, the two-row cell and the
+/// cell backward. The recurrent products are register tiles of blocks of 8 units (<c>acc[gate] += broadcast(h[k]) *
+/// W[k][block, gate]</c>); the cell math per kind comes from <see cref="CellMath"/>.
+/// </summary>
+internal sealed class CellEmitter
+{
+    private readonly KernelPlan _plan;
+    private readonly PackedLayout _layout;
+    private readonly CellMath _math;
+    private readonly SourceWriter _w;
+    private readonly int _hidden, _hOut, _gateColumns, _gates, _blocks;
+
+    public CellEmitter(KernelPlan plan, SourceWriter writer)
+    {
+        _plan = plan;
+        _layout = plan.Layout;
+        _math = CellMath.Of(plan);
+        _w = writer;
+        _hidden = plan.Model.Hidden;
+        _hOut = _layout.Config.OutputHidden;
+        _gateColumns = _layout.GateColumns;
+        _gates = _layout.Config.GateCount;
+        _blocks = _layout.Blocks;
+    }
+
+    /// <summary>Every cell method of the kernel.</summary>
+    public void EmitAll()
+    {
+        EmitCell(rows: 1, fromProducts: false);
+        EmitCell(rows: 1, fromProducts: true);
+        if (_plan.HasCellPair)
+        {
+            EmitCell(rows: 2, fromProducts: false);
+        }
+        else
+        {
+            EmitPairAsTwoCells();
+        }
+
+        EmitCellBackward();
+    }
+
+    private static string Parameters(Row r, bool fromProducts) =>
+        Inv($"{(fromProducts ? Inv($"ref float {r["gh"]}, ") : "")}ref float {r["xp"]}, ref float {r["h"]}, ref float {r["c"]}, ref float {r["rec"]}");
+
+    private void EmitCell(int rows, bool fromProducts)
+    {
+        var w = new CellWriter(_w, rows);
+        string name = rows == 2 ? "CellPair" : fromProducts ? "CellFromProducts" : "Cell";
+        string parameters = rows == 2
+            ? Inv($"{Parameters(new Row(0, 2), false)}, {Parameters(new Row(1, 2), false)}")
+            : Parameters(new Row(0, 1), fromProducts);
+        _w.Line($"/// <inheritdoc/>");
+        _w.Line($"{Hot}");
+        using (_w.Block($"public static void {name}(ref float wh, {parameters})"))
+        {
+            EmitRecordReferences(w);
+            _math.EmitWeightReferences(w);
+            EmitProducts(w, fromProducts);
+            if (_plan.Model.ProjSize > 0)
+            {
+                EmitProjection(w);
+            }
+        }
+
+        _w.Line();
+    }
+
+    // The two-row cell of a shape too large to interleave: the rows one after the other.
+    private void EmitPairAsTwoCells()
+    {
+        Row a = new(0, 2), b = new(1, 2);
+        _w.Line($"/// <inheritdoc/>");
+        _w.Line($"/// <remarks>Too large to interleave two rows: one after the other.</remarks>");
+        using (_w.Block($"public static void CellPair(ref float wh, {Parameters(a, false)}, {Parameters(b, false)})"))
+        {
+            foreach (Row r in new[] { a, b })
+            {
+                _w.Line($"Cell(ref wh, ref {r["xp"]}, ref {r["h"]}, ref {r["c"]}, ref {r["rec"]});");
+            }
+        }
+
+        _w.Line();
+    }
+
+    // h (and c) before the step go to the record, and references to the record's fields; row by row.
+    private void EmitRecordReferences(CellWriter w)
+    {
+        RecordLayout record = _layout.Record;
+        w.Once($"// h (and c) before the step go to the record; the products read h from there, so h can be updated in place.");
+        var fields = new List<(string Name, int Offset, int Length)>
+        {
+            ("cp", record.CPrev, record.CPrevLength), ("gates", record.Gates, record.GatesLength),
+            ("tanhc", record.TanhC, record.TanhCLength), ("hfull", record.HFull, record.HFullLength), ("hhn", record.HhN, record.HhNLength),
+        };
+        for (int row = 0; row < w.Rows; row++)
+        {
+            var r = new Row(row, w.Rows);
+            _w.Line($"ref float {r["hp"]} = ref {r["rec"]};");
+            CopyVectors(r["h"], r["hp"], record.HPrevLength);
+            foreach ((string field, int offset, int length) in fields)
+            {
+                if (length > 0)
+                {
+                    _w.Line($"ref float {r[field]} = ref {U}.Add(ref {r["rec"]}, {offset});");
+                }
+            }
+
+            if (record.CPrevLength > 0)
+            {
+                CopyVectors(r["c"], r["cp"], record.CPrevLength);
+            }
+        }
+    }
+
+    private void CopyVectors(string from, string to, int length)
+    {
+        using (_w.Block($"for (int v = 0; v < {length}; v += 8)"))
+        {
+            _w.Line($"{V}.StoreUnsafe({V}.LoadUnsafe(ref {from}, (nuint)v), ref {to}, (nuint)v);");
+        }
+    }
+
+    // The products, activations and state update, tile by tile: straight-line code when unrolled, else loops.
+    private void EmitProducts(CellWriter w, bool fromProducts)
+    {
+        string gateList = string.Join(", ", _math.Gates);
+        int tile = _plan.TileBlocks;
+        string hOut = _plan.Model.ProjSize > 0 ? "hfull" : "h";
+        if (_plan.UnrollStep)
+        {
+            for (int blk = 0; blk < _blocks; blk += tile)
+            {
+                int count = Math.Min(tile, _blocks - blk);
+                int last = Math.Min(_hidden, (blk + count) * 8) - 1;
+                string padding = (blk + count) * 8 > _hidden ? Inv($" (lanes {_hidden - ((blk + count - 1) * 8)}..7 of the last block padding)") : "";
+                _w.Line();
+                w.Once($"// Units {blk * 8}..{last}{padding}: gates {gateList} of {count} block(s) in packed columns {blk * _gates * 8}..{((blk + count) * _gates * 8) - 1}.");
+                using (w.Block())
+                {
+                    EmitTile(w, new BlockAt(blk * _gates * 8, blk * 8), count, fromProducts, looped: false, hOut);
+                }
+            }
+
+            return;
+        }
+
+        _w.Line();
+        w.Once($"// {_blocks} block(s) of 8 units, {tile} per tile; the gates {gateList} of a block are {_gates} adjacent vectors.");
+        if (_blocks >= tile)
+        {
+            using (w.Block($"for (int blk = 0; blk + {tile} <= {_blocks}; blk += {tile})"))
+            {
+                w.Once($"int cb = blk * {_gates * 8};");
+                w.Once($"int u0 = blk * 8;");
+                EmitTile(w, new BlockAt(0, 0, "cb", "u0"), tile, fromProducts, looped: true, hOut);
+            }
+        }
+
+        if (_blocks % tile != 0)
+        {
+            int first = _blocks - (_blocks % tile);
+            _w.Line();
+            w.Once($"// The last {_blocks % tile} block(s).");
+            using (w.Block())
+            {
+                w.Once($"const int cb = {first * _gates * 8};");
+                w.Once($"const int u0 = {first * 8};");
+                EmitTile(w, new BlockAt(0, 0, "cb", "u0"), _blocks % tile, fromProducts, looped: true, hOut);
+            }
+        }
+    }
+
+    // A tile of blocks: accumulate every gate of every block over h (sharing each broadcast of h[k]), then the updates.
+    private void EmitTile(CellWriter w, BlockAt first, int count, bool fromProducts, bool looped, string hOut)
+    {
+        string[] g = _math.Gates;
+        string Acc(string bank, int gate, int j) => Inv($"{bank}{g[gate]}{j}");
+        for (int j = 0; j < count; j++)
+        {
+            for (int gi = 0; gi < _gates; gi++)
+            {
+                BlockAt block = first.Next(j, _gates);
+                string products = fromProducts ? " + " + LdE("gh", block.Column(gi * 8)) : "";
+                w.Each(r => $"{VF} {r[Acc("a", gi, j)]} = {_math.Accumulator(r, gi, block)}{products};");
+            }
+        }
+
+        if (fromProducts)
+        {
+            // The products are in gh already.
+        }
+        else if (looped)
+        {
+            using (w.Block($"for (int k = 0; k < {_hOut}; k++)"))
+            {
+                w.Each(r => $"{VF} {r["hk"]} = {V}.Create({U}.Add(ref {r["hp"]}, k));");
+                w.Once($"ref float wk = ref {U}.Add(ref wh, (k * {_gateColumns}) + {first.Column(0)});");
+                for (int j = 0; j < count; j++)
+                {
+                    for (int gi = 0; gi < _gates; gi++)
+                    {
+                        int column = (j * _gates * 8) + (gi * 8);
+                        w.Each(r => $"{r[Acc("a", gi, j)]} = {Fma(r["hk"], Ld("wk", column), r[Acc("a", gi, j)])};");
+                    }
+                }
+            }
+
+            _w.Line();
+        }
+        else
+        {
+            EmitUnrolledProducts(w, first, count);
+        }
+
+        _math.EmitUpdates(w, first, count, hOut);
+    }
+
+    private void EmitUnrolledProducts(CellWriter w, BlockAt first, int count)
+    {
+        string[] g = _math.Gates;
+        string Acc(string bank, int gate, int j) => Inv($"{bank}{g[gate]}{j}");
+        bool split = _plan.SplitsTile(count);
+        if (split)
+        {
+            w.Once($"// Odd k go to second accumulators: two FMA chains per gate, added at the end.");
+            for (int j = 0; j < count; j++)
+            {
+                for (int gi = 0; gi < _gates; gi++)
+                {
+                    w.Each(r => $"{VF} {r[Acc("b", gi, j)]} = {VF}.Zero;");
+                }
+            }
+        }
+
+        w.Each(r => $"{VF} {r["hk"]};");
+        for (int k = 0; k < _hOut; k++)
+        {
+            w.Each(r => $"{r["hk"]} = {V}.Create({U}.Add(ref {r["hp"]}, {k}));");
+            string bank = split && (k & 1) == 1 ? "b" : "a";
+            for (int j = 0; j < count; j++)
+            {
+                for (int gi = 0; gi < _gates; gi++)
+                {
+                    // The weights of (k, block, gate): a constant offset from wh.
+                    string weights = Ld("wh", (k * _gateColumns) + first.Next(j, _gates).ColumnConstant(gi * 8));
+                    w.Each(r => $"{r[Acc(bank, gi, j)]} = {Fma(r["hk"], weights, r[Acc(bank, gi, j)])};");
+                }
+            }
+        }
+
+        if (split)
+        {
+            for (int j = 0; j < count; j++)
+            {
+                for (int gi = 0; gi < _gates; gi++)
+                {
+                    w.Each(r => $"{r[Acc("a", gi, j)]} += {r[Acc("b", gi, j)]};");
+                }
+            }
+        }
+    }
+
+    // h = W_hr h_full in broadcast form over the hidden units (LSTM with projection).
+    private void EmitProjection(CellWriter w)
+    {
+        int pp = _layout.ProjPadded;
+        _w.Line();
+        w.Once($"// Projection h = W_hr h_full, broadcast form over the {_hidden} units.");
+        w.Once($"ref float wr = ref {U}.Add(ref wh, {_layout.ExtraOffset});");
+        if (_plan.UnrollStep)
+        {
+            for (int pb = 0; pb < pp; pb += 8)
+            {
+                w.Once($"// h lanes {pb}..{pb + 7}.");
+                using (w.Block())
+                {
+                    w.Each(r => $"{VF} {r["acc"]} = {VF}.Zero;");
+                    for (int j = 0; j < _hidden; j++)
+                    {
+                        string weights = Ld("wr", (j * pp) + pb);
+                        w.Each(r => $"{r["acc"]} = {Fma(Inv($"{V}.Create({U}.Add(ref {r["hfull"]}, {j}))"), weights, r["acc"])};");
+                    }
+
+                    int at = pb;
+                    w.Each(r => $"{St(r["acc"], r["h"], at)}");
+                }
+            }
+
+            return;
+        }
+
+        using (w.Block($"for (int pb = 0; pb < {pp}; pb += 8)"))
+        {
+            w.Each(r => $"{VF} {r["acc"]} = {VF}.Zero;");
+            using (w.Block($"for (int j = 0; j < {_hidden}; j++)"))
+            {
+                w.Each(r => $"{r["acc"]} = {Fma(Inv($"{V}.Create({U}.Add(ref {r["hfull"]}, j))"), Inv($"{V}.LoadUnsafe(ref wr, (nuint)((j * {pp}) + pb))"), r["acc"])};");
+            }
+
+            w.Each(r => $"{V}.StoreUnsafe({r["acc"]}, ref {r["h"]}, (nuint)pb);");
+        }
+    }
+
+    private void EmitCellBackward()
+    {
+        _w.Line($"/// <inheritdoc/>");
+        _w.Line($"{Hot}");
+        using (_w.Block($"public static void CellBackward(ref float wh, ref float rec, ref float dh, ref float dc, ref float dgx, ref float dgh, ref float tmp)"))
+        {
+            _w.Line($"ref float gates = ref {U}.Add(ref rec, {_layout.Record.Gates});");
+            _w.Line($"{VF} one = {VF}.One;");
+            _math.EmitBackwardReferences(_w);
+            using (_w.Block($"for (int blk = 0; blk < {_blocks}; blk++)"))
+            {
+                _w.Line($"int cb = blk * {_gates * 8};");
+                _w.Line($"int u0 = blk * 8;");
+                _math.EmitBackwardBlock(_w);
+            }
+
+            _w.Line();
+            _math.EmitBackwardEnd(_w);
+        }
+    }
+}

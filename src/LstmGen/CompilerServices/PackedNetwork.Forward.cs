@@ -1,0 +1,151 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using LstmGen.Kernels;
+
+namespace LstmGen.CompilerServices;
+
+public sealed partial class PackedNetwork<TKernel>
+{
+    private static int CellStateWidth => TKernel.HasCellState ? TKernel.HiddenPadded : 0;
+
+    // A reference to batch row b of padded running rows of the given width; for an absent state (width 0) a reference
+    // that the kernel never reads.
+    private static ref float RowOf(Span<float> rows, int b, int width) => ref Unsafe.Add(ref MemoryMarshal.GetReference(rows), b * width);
+
+    private void ForwardVector(ReadOnlySpan<float> input, int seqLen, int batch, Span<float> output, Span<float> hN, Span<float> cN,
+        ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, bool training)
+    {
+        int gp = TKernel.GateColumns, ho = TKernel.OutputHidden, hop = TKernel.OutputHiddenPadded, hc = CellStateWidth;
+        float[] w = Packed();
+        int rows = seqLen * batch;
+        if (training)
+        {
+            _tape.Prepare(input, seqLen, batch);
+        }
+
+        // Scratch: input projections, two layer buffers when not recording, running h and c, two record rows, a step's
+        // recurrent products.
+        long length = ((long)rows * gp) + (training ? 0 : 2L * rows * TKernel.OutputSize) + ((long)batch * (hop + hc + gp))
+            + (2L * TKernel.RecordLength);
+        float[]? rented = Scratch.RentIfLarge(length, nameof(seqLen));
+        try
+        {
+            var scratch = new Scratch(rented is null ? stackalloc float[(int)length] : rented.AsSpan(0, (int)length));
+            Span<float> xproj = scratch.Take(rows * gp);
+            Span<float> bufferA = scratch.Take(training ? 0 : rows * TKernel.OutputSize);
+            Span<float> bufferB = scratch.Take(training ? 0 : rows * TKernel.OutputSize);
+            Span<float> hRun = scratch.Take(batch * hop);
+            Span<float> cRun = scratch.Take(batch * hc);
+            Span<float> record = scratch.Take(2 * TKernel.RecordLength);
+            Span<float> gh = scratch.Take(batch * gp);
+            float[] tape = _tape.Buffer;
+            bool batched = !TKernel.Unrolled || batch >= MinBatchedRows;
+            scoped ReadOnlySpan<float> layerIn = input;
+            bool inBatchFirst = TKernel.BatchFirst;
+            for (int layer = 0; layer < TKernel.Layers; layer++)
+            {
+                bool top = layer == TKernel.Layers - 1;
+                Span<float> layerOut = top ? output
+                    : training ? tape.AsSpan(Tape.LayerOutputOffset(rows, layer), rows * TKernel.OutputSize)
+                    : (layer & 1) == 0 ? bufferA : bufferB;
+                bool outBatchFirst = top && TKernel.BatchFirst;
+                int inSize = layer == 0 ? TKernel.InputSize : TKernel.OutputSize;
+                for (int dir = 0; dir < TKernel.Directions; dir++)
+                {
+                    int ld = (layer * TKernel.Directions) + dir;
+                    ref float wBase = ref w[PackedBase(ld)];
+                    ProjectInputs(ref wBase, inSize, ref MemoryMarshal.GetReference(layerIn), inBatchFirst, seqLen, batch, ref xproj[0]);
+                    ref float wh = ref Unsafe.Add(ref wBase, inSize * gp);
+                    LoadState(h0, hRun, ld, batch, ho, hop);
+                    LoadState(c0, cRun, ld, batch, TKernel.HiddenSize, hc);
+                    for (int s = 0; s < seqLen; s++)
+                    {
+                        int t = dir == 0 ? s : seqLen - 1 - s;
+                        if (batched)
+                        {
+                            // The recurrent products of every batch row at once: gh = h W_hh.
+                            gh.Clear();
+                            Gemm.MultiplyAdd(batch, gp, ho, ref hRun[0], hop, ref wh, gp, ref gh[0], gp);
+                        }
+
+                        int b0 = 0;
+                        if (!batched)
+                        {
+                            // Rows two at a time: small shapes interleave their independent chains in one instruction stream.
+                            for (; b0 + 2 <= batch; b0 += 2)
+                            {
+                                int row = (t * batch) + b0;
+                                ref float rec0 = ref training ? ref tape[Tape.RecordOffset(rows, ld, row)] : ref record[0];
+                                ref float rec1 = ref training ? ref tape[Tape.RecordOffset(rows, ld, row + 1)] : ref record[TKernel.RecordLength];
+                                TKernel.CellPair(ref wh, ref xproj[row * gp], ref hRun[b0 * hop], ref RowOf(cRun, b0, hc), ref rec0,
+                                    ref xproj[(row + 1) * gp], ref hRun[(b0 + 1) * hop], ref RowOf(cRun, b0 + 1, hc), ref rec1);
+                                CopyRowOut(hRun, b0, layerOut, outBatchFirst, seqLen, batch, t, dir);
+                                CopyRowOut(hRun, b0 + 1, layerOut, outBatchFirst, seqLen, batch, t, dir);
+                            }
+                        }
+
+                        for (int b = b0; b < batch; b++)
+                        {
+                            int row = (t * batch) + b;
+                            ref float rec = ref training ? ref tape[Tape.RecordOffset(rows, ld, row)] : ref record[0];
+                            if (batched)
+                            {
+                                TKernel.CellFromProducts(ref wh, ref gh[b * gp], ref xproj[row * gp], ref hRun[b * hop], ref RowOf(cRun, b, hc), ref rec);
+                            }
+                            else
+                            {
+                                TKernel.Cell(ref wh, ref xproj[row * gp], ref hRun[b * hop], ref RowOf(cRun, b, hc), ref rec);
+                            }
+
+                            CopyRowOut(hRun, b, layerOut, outBatchFirst, seqLen, batch, t, dir);
+                        }
+                    }
+
+                    StoreState(hN, hRun, ld, batch, ho, hop);
+                    StoreState(cN, cRun, ld, batch, TKernel.HiddenSize, hc);
+                }
+
+                layerIn = layerOut;
+                inBatchFirst = outBatchFirst;
+            }
+        }
+        finally
+        {
+            Scratch.Return(rented);
+        }
+    }
+
+    // Copies batch row b's new h (its running row, padded) to its place in the layer output.
+    private static void CopyRowOut(Span<float> hRun, int b, Span<float> layerOut, bool batchFirst, int seqLen, int batch, int t, int dir) =>
+        hRun.Slice(b * TKernel.OutputHiddenPadded, TKernel.OutputHidden).CopyTo(
+            layerOut.Slice(((batchFirst ? (b * seqLen) + t : (t * batch) + b) * TKernel.OutputSize) + (dir * TKernel.OutputHidden), TKernel.OutputHidden));
+
+    // xproj[row] = bias + W_ih x[row] for all (t, b) rows of one layer and direction, in packed columns: the bias in
+    // every row, then x W_ih as one matrix product (one per time step when the input is batch-first).
+    private static void ProjectInputs(ref float w, int inSize, ref float x, bool batchFirst, int seqLen, int batch, ref float xproj)
+    {
+        int gp = TKernel.GateColumns;
+        ref float bias = ref Unsafe.Add(ref w, (inSize + TKernel.OutputHidden) * gp);
+        int rows = seqLen * batch;
+        for (int row = 0; row < rows; row++)
+        {
+            for (int v = 0; v < gp; v += 8)
+            {
+                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref bias, (nuint)v), ref xproj, (nuint)((row * gp) + v));
+            }
+        }
+
+        if (batchFirst)
+        {
+            for (int t = 0; t < seqLen; t++)
+            {
+                Gemm.MultiplyAdd(batch, gp, inSize, ref Unsafe.Add(ref x, t * inSize), seqLen * inSize, ref w, gp, ref Unsafe.Add(ref xproj, t * batch * gp), gp);
+            }
+        }
+        else
+        {
+            Gemm.MultiplyAdd(rows, gp, inSize, ref x, inSize, ref w, gp, ref xproj, gp);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace LstmGen.CompilerServices;
+
+public sealed partial class PackedNetwork<TKernel>
+{
+    // True when h and c are whole vectors: the cell then updates the caller's state rows in place, with no padded copies.
+    private static bool StateIsWholeVectors => TKernel.OutputHidden == TKernel.OutputHiddenPadded && (!TKernel.HasCellState || TKernel.HiddenSize == TKernel.HiddenPadded);
+
+    // One row's input projection and record, and its state padded to whole vectors unless it is already.
+    private static int StepScratchLength => TKernel.GateColumns + TKernel.RecordLength + (StateIsWholeVectors ? 0 : TKernel.OutputHiddenPadded + CellStateWidth);
+
+    // One time step, row by row through every layer: a row's new h is the next layer's input, updated in place.
+    private void StepVector(ReadOnlySpan<float> input, int batch, Span<float> h, Span<float> c, Span<float> output)
+    {
+        float[] w = Packed();
+        if (StepScratchLength <= Scratch.StackFloats)
+        {
+            // Constant sizes: on the stack.
+            StepRows(w, input, batch, h, c, output, new Scratch(stackalloc float[StepScratchLength]));
+            return;
+        }
+
+        float[]? rented = Scratch.RentIfLarge(StepScratchLength, nameof(batch));
+        try
+        {
+            StepRows(w, input, batch, h, c, output, new Scratch(rented.AsSpan(0, StepScratchLength)));
+        }
+        finally
+        {
+            Scratch.Return(rented);
+        }
+    }
+
+    private static void StepRows(float[] w, ReadOnlySpan<float> input, int batch, Span<float> h, Span<float> c, Span<float> output, Scratch scratch)
+    {
+        int gp = TKernel.GateColumns, ho = TKernel.OutputHidden, hidden = TKernel.HiddenSize;
+        Span<float> xproj = scratch.Take(gp);
+        Span<float> record = scratch.Take(TKernel.RecordLength);
+        Span<float> hRun = scratch.Take(StateIsWholeVectors ? 0 : TKernel.OutputHiddenPadded);
+        Span<float> cRun = scratch.Take(StateIsWholeVectors ? 0 : CellStateWidth);
+        for (int b = 0; b < batch; b++)
+        {
+            scoped ReadOnlySpan<float> x = input.Slice(b * TKernel.InputSize, TKernel.InputSize);
+            for (int layer = 0; layer < TKernel.Layers; layer++)
+            {
+                int inSize = layer == 0 ? TKernel.InputSize : TKernel.OutputSize;
+                ref float wBase = ref w[PackedBase(layer)];
+                ProjectRow(ref wBase, inSize, ref MemoryMarshal.GetReference(x), ref xproj[0]);
+                ref float wh = ref Unsafe.Add(ref wBase, inSize * gp);
+                Span<float> hState = h.Slice(((layer * batch) + b) * ho, ho);
+                Span<float> cState = TKernel.HasCellState ? c.Slice(((layer * batch) + b) * hidden, hidden) : default;
+                if (StateIsWholeVectors)
+                {
+                    TKernel.Cell(ref wh, ref xproj[0], ref hState[0], ref MemoryMarshal.GetReference(cState), ref record[0]);
+                }
+                else
+                {
+                    // The state row goes through its copy padded to whole vectors.
+                    hState.CopyTo(hRun);
+                    cState.CopyTo(cRun);
+                    TKernel.Cell(ref wh, ref xproj[0], ref hRun[0], ref MemoryMarshal.GetReference(cRun), ref record[0]);
+                    hRun[..ho].CopyTo(hState);
+                    cRun[..cState.Length].CopyTo(cState);
+                }
+
+                x = hState;
+            }
+
+            if (!output.IsEmpty)
+            {
+                x.CopyTo(output.Slice(b * ho, ho));
+            }
+        }
+    }
+
+    // xp = bias + W_ih x for one row, in packed columns: 4 vectors at a time (4 independent FMA chains), then single vectors.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ProjectRow(ref float w, int inSize, ref float x, ref float xp)
+    {
+        int gp = TKernel.GateColumns;
+        ref float bias = ref Unsafe.Add(ref w, (inSize + TKernel.OutputHidden) * gp);
+        int v = 0;
+        for (; v + 32 <= gp; v += 32)
+        {
+            Vector256<float> a0 = Vector256.LoadUnsafe(ref bias, (nuint)v);
+            Vector256<float> a1 = Vector256.LoadUnsafe(ref bias, (nuint)(v + 8));
+            Vector256<float> a2 = Vector256.LoadUnsafe(ref bias, (nuint)(v + 16));
+            Vector256<float> a3 = Vector256.LoadUnsafe(ref bias, (nuint)(v + 24));
+            for (int k = 0; k < inSize; k++)
+            {
+                Vector256<float> xk = Vector256.Create(Unsafe.Add(ref x, k));
+                ref float wk = ref Unsafe.Add(ref w, (k * gp) + v);
+                a0 = Vector256.FusedMultiplyAdd(xk, Vector256.LoadUnsafe(ref wk), a0);
+                a1 = Vector256.FusedMultiplyAdd(xk, Vector256.LoadUnsafe(ref wk, 8), a1);
+                a2 = Vector256.FusedMultiplyAdd(xk, Vector256.LoadUnsafe(ref wk, 16), a2);
+                a3 = Vector256.FusedMultiplyAdd(xk, Vector256.LoadUnsafe(ref wk, 24), a3);
+            }
+
+            Vector256.StoreUnsafe(a0, ref xp, (nuint)v);
+            Vector256.StoreUnsafe(a1, ref xp, (nuint)(v + 8));
+            Vector256.StoreUnsafe(a2, ref xp, (nuint)(v + 16));
+            Vector256.StoreUnsafe(a3, ref xp, (nuint)(v + 24));
+        }
+
+        for (; v < gp; v += 8)
+        {
+            Vector256<float> acc = Vector256.LoadUnsafe(ref bias, (nuint)v);
+            for (int k = 0; k < inSize; k++)
+            {
+                acc = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref x, k)), Vector256.LoadUnsafe(ref w, (nuint)((k * gp) + v)), acc);
+            }
+
+            Vector256.StoreUnsafe(acc, ref xp, (nuint)v);
+        }
+    }
+}

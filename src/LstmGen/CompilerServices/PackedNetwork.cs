@@ -1,0 +1,272 @@
+using System.ComponentModel;
+using System.Runtime.Intrinsics;
+
+namespace LstmGen.CompilerServices;
+
+/// <summary>
+/// The driver of every generated network: packing, Forward, Step and Backward, written once and generic over the
+/// generated kernel struct, which supplies the shape's constants and its unrolled cell. The JIT compiles one instantiation
+/// per kernel, with every size a constant. Generated classes hold one and forward to it; users never need it.
+/// </summary>
+/// <remarks>
+/// Without Vector256 acceleration every call delegates to the generic <see cref="RecurrentNetwork{T}"/> over the same
+/// parameters. Inference and Step may run concurrently on one instance; training calls may not.
+/// </remarks>
+/// <typeparam name="TKernel">The generated kernel of one shape.</typeparam>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed partial class PackedNetwork<TKernel>
+    where TKernel : struct, ICellKernel
+{
+    /// <summary>
+    /// Batch rows from which an unrolled shape computes each step's recurrent products for the whole batch as one matrix
+    /// product (each loaded weight vector serves 4 to 8 rows); below it, the per-row unrolled cell (one dependent chain per
+    /// row) is faster. Looped shapes always take the product.
+    /// </summary>
+    public const int MinBatchedRows = 8;
+
+    private readonly object _packLock = new();
+    private PackedWeights? _packed;
+    private RecurrentNetwork<float>? _generic;
+
+    /// <summary>Creates the driver over <paramref name="parameters"/>, which must have the kernel's shape.</summary>
+    /// <param name="parameters">The parameters, which several instances (and threads) may share.</param>
+    /// <param name="className">The generated class, for the error message.</param>
+    public PackedNetwork(ParameterSet<float> parameters, string className)
+    {
+        NetworkArguments.CheckParameters(parameters, TKernel.Config, className);
+        CheckKernelConstants();
+        Parameters = parameters;
+    }
+
+    /// <summary>The parameters in PyTorch layout.</summary>
+    public ParameterSet<float> Parameters { get; }
+
+    /// <summary>The shape.</summary>
+    public RecurrentConfig Config => TKernel.Config;
+
+    /// <summary>Forces the scalar path (taken when Vector256 is not accelerated), so tests can run it on any machine.</summary>
+    public static bool ForceScalarPath { get; set; }
+
+    private static bool UseVectors => Vector256.IsHardwareAccelerated && !ForceScalarPath;
+
+    // The scalar path delegates to the generic oracle over the same parameters: exact PyTorch semantics, one implementation.
+    private RecurrentNetwork<float> Generic
+    {
+        get
+        {
+            if (_generic is null)
+            {
+                Interlocked.CompareExchange(ref _generic, new RecurrentNetwork<float>(Parameters), null);
+            }
+
+            return _generic;
+        }
+    }
+
+    /// <summary>New parameters of the kernel's shape with PyTorch's initialisation, U(-1/sqrt(hidden), 1/sqrt(hidden)).</summary>
+    public static ParameterSet<float> NewParameters(ulong seed)
+    {
+        var parameters = new ParameterSet<float>(new ParameterLayout(TKernel.Config));
+        parameters.InitializeUniform(seed);
+        return parameters;
+    }
+
+    // The generator prints the packed layout's numbers as the kernel's constants; a kernel from another generator version
+    // that disagrees with this runtime's layout must fail loudly, not compute garbage.
+    private static void CheckKernelConstants()
+    {
+        var layout = new PackedLayout(TKernel.Config);
+        RecurrentConfig c = TKernel.Config;
+        bool same = TKernel.InputSize == c.InputSize && TKernel.HiddenSize == c.HiddenSize && TKernel.OutputHidden == c.OutputHidden
+            && TKernel.OutputSize == c.OutputSize && TKernel.Layers == c.NumLayers && TKernel.Directions == c.Directions
+            && TKernel.BatchFirst == c.BatchFirst && TKernel.HasCellState == c.HasCellState && TKernel.ProjSize == c.ProjSize
+            && TKernel.HiddenPadded == layout.HiddenPadded && TKernel.OutputHiddenPadded == layout.OutputHiddenPadded
+            && TKernel.ProjPadded == layout.ProjPadded && TKernel.GateColumns == layout.GateColumns
+            && TKernel.RecurrentBiasApart == layout.RecurrentBiasApart && TKernel.ExtraOffset == layout.ExtraOffset
+            && TKernel.RecurrentTransposedOffset == layout.RecurrentTransposedOffset && TKernel.Section0 == layout.Section0
+            && TKernel.SectionN == layout.SectionN && TKernel.PackedLength == layout.PackedLength
+            && TKernel.RecordLength == layout.Record.Length && TKernel.RecordHFull == layout.Record.HFull;
+        if (!same)
+        {
+            throw new InvalidOperationException($"The generated kernel {typeof(TKernel).FullName} does not match this runtime's packed layout of {c}: rebuild with the LstmGen package's own generator.");
+        }
+    }
+
+    /// <inheritdoc cref="IRecurrentNetwork{T}.Forward"/>
+    public void Forward(ReadOnlySpan<float> input, int seqLen, int batch, Span<float> output, Span<float> hN, Span<float> cN,
+        ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, bool training)
+    {
+        NetworkArguments.CheckForward(TKernel.Config, input, seqLen, batch, output, hN, cN, h0, c0);
+        if (!UseVectors)
+        {
+            Generic.Forward(input, seqLen, batch, output, hN, cN, h0, c0, training);
+            if (training)
+            {
+                _tape.RecordGeneric(seqLen, batch);
+            }
+
+            return;
+        }
+
+        ForwardVector(input, seqLen, batch, output, hN, cN, h0, c0, training);
+    }
+
+    /// <inheritdoc cref="IRecurrentNetwork{T}.Backward"/>
+    public void Backward(ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> gradHN, ReadOnlySpan<float> gradCN,
+        Span<float> gradInput, Span<float> gradH0, Span<float> gradC0)
+    {
+        NetworkArguments.CheckBackward(TKernel.Config, _tape.SeqLen, _tape.Batch, gradOutput, gradHN, gradCN, gradInput, gradH0, gradC0);
+        if (_tape.IsGeneric)
+        {
+            Generic.Backward(gradOutput, gradHN, gradCN, gradInput, gradH0, gradC0);
+            return;
+        }
+
+        BackwardVector(gradOutput, gradHN, gradCN, gradInput, gradH0, gradC0);
+    }
+
+    /// <inheritdoc cref="IRecurrentNetwork{T}.Step"/>
+    public void Step(ReadOnlySpan<float> input, int batch, Span<float> h, Span<float> c, Span<float> output)
+    {
+        // The lengths are checked inline (this runs every time step); the shared check explains any mismatch.
+        int cellState = TKernel.HasCellState ? TKernel.HiddenSize : 0;
+        if (TKernel.Directions != 1 || batch <= 0 || input.Length != (long)batch * TKernel.InputSize
+            || h.Length != (long)TKernel.Layers * batch * TKernel.OutputHidden || c.Length != (long)TKernel.Layers * batch * cellState
+            || (output.Length != 0 && output.Length != (long)batch * TKernel.OutputHidden))
+        {
+            NetworkArguments.CheckStep(TKernel.Config, input, batch, h, c, output);
+        }
+
+        if (!UseVectors)
+        {
+            Generic.Step(input, batch, h, c, output);
+            return;
+        }
+
+        StepVector(input, batch, h, c, output);
+    }
+
+    /// <summary>An immutable packed copy of the weights and the parameter version it was made from.</summary>
+    private sealed class PackedWeights(float[] weights, int version)
+    {
+        public float[] Weights { get; } = weights;
+        public int Version { get; } = version;
+    }
+
+    // Repacks when the parameters changed. Readers keep the snapshot they got, so inference from many threads is safe.
+    private float[] Packed()
+    {
+        PackedWeights? current = Volatile.Read(ref _packed);
+        if (current is not null && current.Version == Parameters.Version)
+        {
+            return current.Weights;
+        }
+
+        lock (_packLock)
+        {
+            int version = Parameters.Version;
+            current = _packed;
+            if (current is null || current.Version != version)
+            {
+                var weights = new float[TKernel.PackedLength];
+                ReadOnlySpan<float> values = Parameters.ReadOnlyValues;
+                for (int ld = 0; ld < TKernel.Layers * TKernel.Directions; ld++)
+                {
+                    int inSize = ld < TKernel.Directions ? TKernel.InputSize : TKernel.OutputSize;
+                    PackDirection(values, weights.AsSpan(PackedBase(ld)), inSize, ld);
+                }
+
+                current = new PackedWeights(weights, version);
+                Volatile.Write(ref _packed, current);
+            }
+
+            return current.Weights;
+        }
+    }
+
+    // Packed blocks per (layer, direction) ld = layer * Directions + direction.
+    private static int PackedBase(int ld) => ld < TKernel.Directions
+        ? ld * TKernel.Section0
+        : (TKernel.Directions * TKernel.Section0) + ((ld - TKernel.Directions) * TKernel.SectionN);
+
+    // Where a tensor of (layer, direction) ld starts in the PyTorch-order buffer, from the shared layout; -1 when absent.
+    private int Offset(int ld, ParameterRole role) => Parameters.Layout.Find(ld / TKernel.Directions, ld % TKernel.Directions, role)?.Offset ?? -1;
+
+    private void PackDirection(ReadOnlySpan<float> v, Span<float> w, int inSize, int ld)
+    {
+        int gp = TKernel.GateColumns, ho = TKernel.OutputHidden, hidden = TKernel.HiddenSize;
+        int wih = Offset(ld, ParameterRole.WeightIh), whh = Offset(ld, ParameterRole.WeightHh);
+        int bih = Offset(ld, ParameterRole.BiasIh), bhh = Offset(ld, ParameterRole.BiasHh);
+        int bias = (inSize + ho) * gp;
+        int extra = (inSize * gp) + TKernel.ExtraOffset;
+        int whhT = (inSize * gp) + TKernel.RecurrentTransposedOffset;
+        int gates = TKernel.Config.GateCount;
+        for (int r = 0; r < gates * hidden; r++)
+        {
+            int col = PackedLayout.PackedColumn(r, hidden, gates);
+            for (int k = 0; k < inSize; k++)
+            {
+                w[(k * gp) + col] = v[wih + (r * inSize) + k];
+            }
+
+            for (int k = 0; k < ho; k++)
+            {
+                w[((inSize + k) * gp) + col] = v[whh + (r * ho) + k];
+                w[whhT + (col * TKernel.OutputHiddenPadded) + k] = v[whh + (r * ho) + k];
+            }
+
+            if (bih < 0)
+            {
+                continue;
+            }
+
+            if (TKernel.RecurrentBiasApart && r >= (gates - 1) * hidden)
+            {
+                // b_hn stays apart: the reset gate multiplies W_hn h + b_hn.
+                w[bias + col] = v[bih + r];
+                w[extra + (r - ((gates - 1) * hidden))] = v[bhh + r];
+            }
+            else
+            {
+                w[bias + col] = v[bih + r] + v[bhh + r];
+            }
+        }
+
+        if (TKernel.ProjSize > 0)
+        {
+            // W_hr transposed: row j holds column j of W_hr, padded to ProjPadded.
+            int whr = Offset(ld, ParameterRole.WeightHr);
+            for (int p = 0; p < TKernel.ProjSize; p++)
+            {
+                for (int j = 0; j < hidden; j++)
+                {
+                    w[extra + (j * TKernel.ProjPadded) + p] = v[whr + (p * hidden) + j];
+                }
+            }
+        }
+    }
+
+    // Copies state row ld (batch rows of width) into padded running rows, or zeros when the state is empty.
+    private static void LoadState(ReadOnlySpan<float> state, Span<float> run, int ld, int batch, int width, int padded)
+    {
+        run.Clear();
+        if (!state.IsEmpty)
+        {
+            for (int b = 0; b < batch; b++)
+            {
+                state.Slice(((ld * batch) + b) * width, width).CopyTo(run.Slice(b * padded, width));
+            }
+        }
+    }
+
+    private static void StoreState(Span<float> state, ReadOnlySpan<float> run, int ld, int batch, int width, int padded)
+    {
+        if (!state.IsEmpty)
+        {
+            for (int b = 0; b < batch; b++)
+            {
+                run.Slice(b * padded, width).CopyTo(state.Slice(((ld * batch) + b) * width, width));
+            }
+        }
+    }
+}
