@@ -124,7 +124,8 @@ internal static class Emitter
         w.Line();
     }
 
-    private static string NewConfig(KernelPlan plan)
+    /// <summary>An expression creating the shape's <c>RecurrentConfig</c>.</summary>
+    internal static string NewConfig(KernelPlan plan)
     {
         CellModel m = plan.Model;
         return Inv($"new global::LstmGen.RecurrentConfig(global::LstmGen.CellKind.{m.Kind}, {m.Input}, {m.Hidden}, {m.Layers}, {Bool(m.Bidirectional)}, {Bool(m.Bias)}, {Bool(m.BatchFirst)}, {m.ProjSize})");

@@ -1,4 +1,3 @@
-using LstmGen.Generators.Model;
 using static LstmGen.Generators.Emit.Code;
 
 namespace LstmGen.Generators.Emit;
@@ -23,7 +22,6 @@ internal sealed class KernelEmitter
         PackedLayout layout = _plan.Layout;
         RecurrentConfig c = layout.Config;
         RecordLayout record = layout.Record;
-        CellModel m = _plan.Model;
         _w.Line();
         _w.Line($"/// <summary>");
         _w.Line($"/// The kernel of this shape for the runtime's driver: the sizes as constants, and the cell of one time step.");
@@ -34,7 +32,7 @@ internal sealed class KernelEmitter
         _w.Line($"{Generated}");
         using (_w.Block($"private readonly struct Kernel : global::LstmGen.CompilerServices.ICellKernel"))
         {
-            _w.Line($"public static global::LstmGen.RecurrentConfig Config {{ get; }} = new(global::LstmGen.CellKind.{m.Kind}, {m.Input}, {m.Hidden}, {m.Layers}, {Bool(m.Bidirectional)}, {Bool(m.Bias)}, {Bool(m.BatchFirst)}, {m.ProjSize});");
+            _w.Line($"public static global::LstmGen.RecurrentConfig Config {{ get; }} = {Emitter.NewConfig(_plan)};");
             Constant("InputSize", c.InputSize);
             Constant("HiddenSize", c.HiddenSize);
             Constant("OutputHidden", c.OutputHidden);

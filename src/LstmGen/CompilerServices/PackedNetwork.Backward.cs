@@ -8,7 +8,11 @@ namespace LstmGen.CompilerServices;
 public sealed partial class PackedNetwork<TKernel>
 {
     // Packed gate columns per panel of a weight-gradient product: a panel of the widest input stays within L2.
-    private static int PanelColumns => Math.Min(TKernel.GateColumns, 64);
+    private static int PanelColumns
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Math.Min(TKernel.GateColumns, 64);
+    }
 
     // BPTT through the last training Forward; the oracle's RecurrentNetwork.Backward in packed form.
     private void BackwardVector(ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> gradHN, ReadOnlySpan<float> gradCN,

@@ -7,10 +7,15 @@ namespace LstmGen.CompilerServices;
 
 public sealed partial class PackedNetwork<TKernel>
 {
-    private static int CellStateWidth => TKernel.HasCellState ? TKernel.HiddenPadded : 0;
+    private static int CellStateWidth
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TKernel.HasCellState ? TKernel.HiddenPadded : 0;
+    }
 
     // A reference to batch row b of padded running rows of the given width; for an absent state (width 0) a reference
     // that the kernel never reads.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ref float RowOf(Span<float> rows, int b, int width) => ref Unsafe.Add(ref MemoryMarshal.GetReference(rows), b * width);
 
     private void ForwardVector(ReadOnlySpan<float> input, int seqLen, int batch, Span<float> output, Span<float> hN, Span<float> cN,
@@ -117,6 +122,7 @@ public sealed partial class PackedNetwork<TKernel>
     }
 
     // Copies batch row b's new h (its running row, padded) to its place in the layer output.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CopyRowOut(Span<float> hRun, int b, Span<float> layerOut, bool batchFirst, int seqLen, int batch, int t, int dir) =>
         hRun.Slice(b * TKernel.OutputHiddenPadded, TKernel.OutputHidden).CopyTo(
             layerOut.Slice(((batchFirst ? (b * seqLen) + t : (t * batch) + b) * TKernel.OutputSize) + (dir * TKernel.OutputHidden), TKernel.OutputHidden));

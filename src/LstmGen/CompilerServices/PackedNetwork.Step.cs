@@ -7,10 +7,18 @@ namespace LstmGen.CompilerServices;
 public sealed partial class PackedNetwork<TKernel>
 {
     // True when h and c are whole vectors: the cell then updates the caller's state rows in place, with no padded copies.
-    private static bool StateIsWholeVectors => TKernel.OutputHidden == TKernel.OutputHiddenPadded && (!TKernel.HasCellState || TKernel.HiddenSize == TKernel.HiddenPadded);
+    private static bool StateIsWholeVectors
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TKernel.OutputHidden == TKernel.OutputHiddenPadded && (!TKernel.HasCellState || TKernel.HiddenSize == TKernel.HiddenPadded);
+    }
 
     // One row's input projection and record, and its state padded to whole vectors unless it is already.
-    private static int StepScratchLength => TKernel.GateColumns + TKernel.RecordLength + (StateIsWholeVectors ? 0 : TKernel.OutputHiddenPadded + CellStateWidth);
+    private static int StepScratchLength
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TKernel.GateColumns + TKernel.RecordLength + (StateIsWholeVectors ? 0 : TKernel.OutputHiddenPadded + CellStateWidth);
+    }
 
     // One time step, row by row through every layer: a row's new h is the next layer's input, updated in place.
     private void StepVector(ReadOnlySpan<float> input, int batch, Span<float> h, Span<float> c, Span<float> output)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace LstmGen.CompilerServices;
 
 public sealed partial class PackedNetwork<TKernel>
@@ -57,8 +59,10 @@ public sealed partial class PackedNetwork<TKernel>
             IsGeneric = false;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static int LayerOutputOffset(int rows, int layer) => (rows * TKernel.InputSize) + (layer * rows * TKernel.OutputSize);
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static int RecordOffset(int rows, int ld, int row) =>
             (rows * TKernel.InputSize) + ((TKernel.Layers - 1) * rows * TKernel.OutputSize) + (((ld * rows) + row) * TKernel.RecordLength);
     }

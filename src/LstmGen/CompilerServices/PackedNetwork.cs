@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace LstmGen.CompilerServices;
@@ -47,7 +48,11 @@ public sealed partial class PackedNetwork<TKernel>
     /// <summary>Forces the scalar path (taken when Vector256 is not accelerated), so tests can run it on any machine.</summary>
     public static bool ForceScalarPath { get; set; }
 
-    private static bool UseVectors => Vector256.IsHardwareAccelerated && !ForceScalarPath;
+    private static bool UseVectors
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector256.IsHardwareAccelerated && !ForceScalarPath;
+    }
 
     // The scalar path delegates to the generic oracle over the same parameters: exact PyTorch semantics, one implementation.
     private RecurrentNetwork<float> Generic
@@ -93,6 +98,7 @@ public sealed partial class PackedNetwork<TKernel>
     }
 
     /// <inheritdoc cref="IRecurrentNetwork{T}.Forward"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // into the generated class's forwarding member: no extra call
     public void Forward(ReadOnlySpan<float> input, int seqLen, int batch, Span<float> output, Span<float> hN, Span<float> cN,
         ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, bool training)
     {
@@ -112,6 +118,7 @@ public sealed partial class PackedNetwork<TKernel>
     }
 
     /// <inheritdoc cref="IRecurrentNetwork{T}.Backward"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // into the generated class's forwarding member: no extra call
     public void Backward(ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> gradHN, ReadOnlySpan<float> gradCN,
         Span<float> gradInput, Span<float> gradH0, Span<float> gradC0)
     {
@@ -126,6 +133,7 @@ public sealed partial class PackedNetwork<TKernel>
     }
 
     /// <inheritdoc cref="IRecurrentNetwork{T}.Step"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // into the generated class's forwarding member: no extra call
     public void Step(ReadOnlySpan<float> input, int batch, Span<float> h, Span<float> c, Span<float> output)
     {
         // The lengths are checked inline (this runs every time step); the shared check explains any mismatch.
@@ -185,6 +193,7 @@ public sealed partial class PackedNetwork<TKernel>
     }
 
     // Packed blocks per (layer, direction) ld = layer * Directions + direction.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int PackedBase(int ld) => ld < TKernel.Directions
         ? ld * TKernel.Section0
         : (TKernel.Directions * TKernel.Section0) + ((ld - TKernel.Directions) * TKernel.SectionN);
