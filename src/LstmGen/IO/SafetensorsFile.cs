@@ -170,7 +170,7 @@ public static class SafetensorsFile
         if (headerLength > MaxHeaderLength)
         {
             throw new SafetensorsFormatException(FormattableString.Invariant(
-                $"{source}: the header length {headerLength} exceeds the limit of {MaxHeaderLength} bytes."));
+                $"{source} is not a safetensors file{WhatItIs(lengthBytes)}: a safetensors file starts with the length of its JSON header as 8 little-endian bytes, but these give {headerLength}, more than the limit of {MaxHeaderLength} bytes."));
         }
 
         if (remaining is long total && headerLength > (ulong)(total - 8))
@@ -204,9 +204,25 @@ public static class SafetensorsFile
         return header.Metadata;
     }
 
+    // What a file that is not safetensors looks like it is, from its first bytes; empty when unknown.
+    private static string WhatItIs(ReadOnlySpan<byte> start) => start switch
+    {
+        [(byte)'P', (byte)'K', 3, 4, ..] => " (it is a zip archive, as torch.save writes; save the state_dict with safetensors.torch.save_file)",
+        [(byte)'{', ..] or [(byte)'[', ..] => " (it looks like JSON text)",
+        [0x80, _, ..] => " (it looks like a Python pickle, as torch.save writes; save the state_dict with safetensors.torch.save_file)",
+        _ => "",
+    };
+
     // Pairs every tensor under the prefix with its parameter, checking dtype and shape, and every parameter with a tensor.
     private static Dictionary<SafetensorsEntry, (ParameterInfo Info, SafetensorsDType DType)> Match(ParameterLayout layout, SafetensorsHeader header, string prefix)
     {
+        // A module attribute's prefix ends with its dot; without it every name would lack one and nothing would match.
+        if (prefix.Length > 0 && !prefix.EndsWith('.') && header.Tensors.FirstOrDefault(t => t.Name.StartsWith(prefix + ".", StringComparison.Ordinal)) is { } dotted)
+        {
+            throw new ArgumentException(
+                $"prefix '{prefix}' lacks its dot: the file names its tensors like '{dotted.Name}', so the prefix is \"{prefix}.\".", nameof(prefix));
+        }
+
         var plan = new Dictionary<SafetensorsEntry, (ParameterInfo, SafetensorsDType)>(ReferenceEqualityComparer.Instance);
         var found = new HashSet<string>(StringComparer.Ordinal);
         foreach (SafetensorsEntry entry in header.Tensors)
@@ -218,7 +234,7 @@ public static class SafetensorsFile
 
             string name = entry.Name[prefix.Length..];
             ParameterInfo info = layout.Find(name) ?? throw header.Error(
-                $"unexpected tensor '{entry.Name}': {layout.Config} has no parameter '{name}'; expected {ExpectedNames(layout, prefix)}.", entry.Name);
+                $"unexpected tensor '{entry.Name}': {layout.Config} has no parameter '{name}'; expected {ExpectedNames(layout, prefix)}{PrefixHint(layout, header)}.", entry.Name);
             SafetensorsDType dtype = SafetensorsDTypes.Parse(entry.DType) ?? throw header.Error(
                 $"tensor '{entry.Name}' has dtype {entry.DType}, but parameters load from F32, F64, F16 or BF16.", entry.Name);
             int[] shape = info.Shape;
@@ -240,6 +256,22 @@ public static class SafetensorsFile
         }
 
         return plan;
+    }
+
+    // A tensor like "lstm.weight_ih_l0" whose last part is a parameter: the file is a module's state_dict, and the
+    // network is its submodule, loaded with that prefix.
+    private static string PrefixHint(ParameterLayout layout, SafetensorsHeader header)
+    {
+        foreach (SafetensorsEntry t in header.Tensors)
+        {
+            int dot = t.Name.LastIndexOf('.');
+            if (dot > 0 && layout.Find(t.Name[(dot + 1)..]) is not null)
+            {
+                return $" (the file holds a module's state_dict: pass prefix \"{t.Name[..(dot + 1)]}\")";
+            }
+        }
+
+        return "";
     }
 
     private static string ExpectedNames(ParameterLayout layout, string prefix) =>

@@ -58,7 +58,7 @@ public class MalformedSafetensorsTests
     {
         byte[] file = Valid;
         BinaryPrimitives.WriteUInt64LittleEndian(file, 1UL << 63);
-        AssertRejected(file, null, "header length 9223372036854775808 exceeds the limit of 100000000 bytes");
+        AssertRejected(file, null, "is not a safetensors file", "these give 9223372036854775808, more than the limit of 100000000 bytes");
     }
 
     [Fact]
@@ -66,7 +66,23 @@ public class MalformedSafetensorsTests
     {
         byte[] file = Valid;
         BinaryPrimitives.WriteUInt64LittleEndian(file, SafetensorsFile.MaxHeaderLength + 1UL);
-        AssertRejected(file, null, "header length 100000001 exceeds the limit");
+        AssertRejected(file, null, "is not a safetensors file", "these give 100000001, more than the limit");
+    }
+
+    [Fact]
+    public void A_torch_save_zip_is_named_as_such()
+    {
+        // The first bytes of what torch.save writes: a zip archive, whose first 8 bytes read as an absurd header length.
+        byte[] file = [(byte)'P', (byte)'K', 3, 4, 20, 0, 0, 0, 8, 0, 0, 0];
+        AssertRejected(file, null, "is not a safetensors file (it is a zip archive, as torch.save writes", "safetensors.torch.save_file");
+    }
+
+    [Fact]
+    public void A_json_file_is_named_as_such()
+    {
+        // A GuitarML-style model file opened as safetensors by mistake.
+        byte[] file = System.Text.Encoding.UTF8.GetBytes("{\"model_data\": {\"model\": \"SimpleRNN\"}}");
+        AssertRejected(file, null, "is not a safetensors file (it looks like JSON text)");
     }
 
     [Fact]

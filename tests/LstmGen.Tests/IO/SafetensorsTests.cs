@@ -199,6 +199,27 @@ public class SafetensorsTests
     }
 
     [Fact]
+    public void A_prefix_without_its_dot_is_named_and_changes_nothing()
+    {
+        SafetensorsFixture f = SafetensorsFixture.Load("lstm_bi_proj");
+        ParameterSet<float> target = f.NewParameters<float>();
+        float[] before = target.ReadOnlyValues.ToArray();
+        var e = Assert.Throws<ArgumentException>(() => target.LoadSafetensors(f.FilePath, "lstm"));
+        Assert.Equal("prefix", e.ParamName);
+        Assert.Contains("prefix 'lstm' lacks its dot", e.Message, StringComparison.Ordinal);
+        Assert.Contains("the prefix is \"lstm.\"", e.Message, StringComparison.Ordinal);
+        Assert.Equal(before, target.ReadOnlyValues.ToArray());
+    }
+
+    [Fact]
+    public void A_missing_prefix_is_suggested()
+    {
+        SafetensorsFixture f = SafetensorsFixture.Load("lstm_bi_proj");
+        var e = Assert.Throws<SafetensorsFormatException>(() => f.NewParameters<float>().LoadSafetensors(f.FilePath));
+        Assert.Contains("pass prefix \"lstm.\"", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Prefix_selects_the_submodule_and_skips_the_rest()
     {
         // The PyTorch file also holds head.weight, head.bias (F32) and steps (I64, rank 0): skipped under "lstm.".
