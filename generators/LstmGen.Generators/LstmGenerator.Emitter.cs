@@ -90,7 +90,7 @@ internal static class Emitter
             w.Line($"private readonly {(packed ? Driver : GenericNetwork)} _network;");
             w.Line();
             EmitConstructors(w, plan);
-            EmitInterfaceMembers(w, packed);
+            EmitInterfaceMembers(w, plan);
             if (packed)
             {
                 new KernelEmitter(plan, w).Emit();
@@ -159,8 +159,12 @@ internal static class Emitter
         w.Line();
     }
 
-    private static void EmitInterfaceMembers(SourceWriter w, bool packed)
+    /// <summary>The compiler's id for a call of Step on a bidirectional class (the Obsolete attribute's DiagnosticId).</summary>
+    internal const string StepOnBidirectionalId = "LSTMGEN014";
+
+    private static void EmitInterfaceMembers(SourceWriter w, KernelPlan plan)
     {
+        bool packed = plan.Form != StepForm.Generic;
         w.Line($"// The interface, forwarded to the {(packed ? "driver" : "generic network")}.");
         w.Line($"/// <inheritdoc/>");
         w.Line($"public global::LstmGen.RecurrentConfig Config => _network.Config;");
@@ -177,6 +181,13 @@ internal static class Emitter
         w.Line($"    => _network.Backward(gradOutput, gradHN, gradCN, gradInput, gradH0, gradC0);");
         w.Line();
         w.Line($"/// <inheritdoc/>");
+        if (plan.Model.Bidirectional)
+        {
+            // Known at compile time: a call on the class is an error, not a NotSupportedException at run time.
+            w.Line($"/// <remarks>A bidirectional network needs the whole sequence: calling Step on this class is a compile-time error; through the interface it throws.</remarks>");
+            w.Line($"[global::System.Obsolete(\"Step streams one time step forward, but {plan.Model.ClassName} is bidirectional and needs the whole sequence: use Forward.\", true, DiagnosticId = \"{StepOnBidirectionalId}\")]");
+        }
+
         w.Line($"public void Step({RoSpan} input, int batch, {Span} h, {Span} c, {Span} output) => _network.Step(input, batch, h, c, output);");
         if (packed)
         {

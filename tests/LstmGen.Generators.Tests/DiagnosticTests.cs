@@ -31,6 +31,24 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void LSTMGEN014_Step_on_a_bidirectional_class_is_a_compile_time_error()
+    {
+        const string source = "#pragma warning disable CS1591\nusing LstmGen;\n[LstmCell(Input = 2, Hidden = 3, Bidirectional = true)]\npublic partial class Bi { }\n"
+            + "[LstmCell(Input = 2, Hidden = 3)]\npublic partial class Uni { }\n"
+            + "public static class Use\n{\n"
+            + "    public static void Bad(float[] x, float[] h, float[] c) => new Bi().Step(x, 1, h, c, default);\n"
+            + "    public static void Good(float[] x, float[] h, float[] c) => new Uni().Step(x, 1, h, c, default);\n"
+            + "    public static void Interface(float[] x, float[] h, float[] c) => ((IRecurrentNetwork<float>)new Bi()).Step(x, 1, h, c, default);\n}\n";
+        (Compilation output, GeneratorDriverRunResult result) = GeneratorHarness.Run(GeneratorHarness.Compilation(source));
+        Assert.Empty(result.Diagnostics);
+        Diagnostic error = Assert.Single(output.GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Equal("LSTMGEN014", error.Id);
+        Assert.Contains("Bi is bidirectional and needs the whole sequence: use Forward", error.GetMessage(), StringComparison.Ordinal);
+        // At the call in Bad, not at Good's or the interface's.
+        Assert.Contains("new Bi().Step", error.Location.SourceTree!.GetText().ToString(error.Location.SourceSpan), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void LSTMGEN001_class_not_partial() =>
         Single("using LstmGen;\n[LstmCell(Input = 2, Hidden = 3)]\npublic class A { }", "LSTMGEN001", DiagnosticSeverity.Error);
 

@@ -81,7 +81,7 @@ namespace Golden
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen.Generators", "1.0.0")]
         private readonly struct Kernel : global::LstmGen.CompilerServices.ICellKernel
         {
-            public static global::LstmGen.RecurrentConfig Config { get; } = new(global::LstmGen.CellKind.Gru, 3, 10, 2, false, true, true, 0);
+            public static global::LstmGen.RecurrentConfig Config { get; } = new global::LstmGen.RecurrentConfig(global::LstmGen.CellKind.Gru, 3, 10, 2, false, true, true, 0);
             public static int InputSize => 3;
             public static int HiddenSize => 10;
             public static int OutputHidden => 10;

@@ -67,6 +67,8 @@ namespace Golden
             => _network.Backward(gradOutput, gradHN, gradCN, gradInput, gradH0, gradC0);
 
         /// <inheritdoc/>
+        /// <remarks>A bidirectional network needs the whole sequence: calling Step on this class is a compile-time error; through the interface it throws.</remarks>
+        [global::System.Obsolete("Step streams one time step forward, but Tagger is bidirectional and needs the whole sequence: use Forward.", true, DiagnosticId = "LSTMGEN014")]
         public void Step(global::System.ReadOnlySpan<float> input, int batch, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> output) => _network.Step(input, batch, h, c, output);
 
         /// <summary>Forces the scalar path (taken when Vector256 is not accelerated), so tests can run it on any machine.</summary>
@@ -81,7 +83,7 @@ namespace Golden
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen.Generators", "1.0.0")]
         private readonly struct Kernel : global::LstmGen.CompilerServices.ICellKernel
         {
-            public static global::LstmGen.RecurrentConfig Config { get; } = new(global::LstmGen.CellKind.Lstm, 5, 6, 2, true, true, false, 0);
+            public static global::LstmGen.RecurrentConfig Config { get; } = new global::LstmGen.RecurrentConfig(global::LstmGen.CellKind.Lstm, 5, 6, 2, true, true, false, 0);
             public static int InputSize => 5;
             public static int HiddenSize => 6;
             public static int OutputHidden => 6;

@@ -81,7 +81,7 @@ namespace Golden
         [global::System.CodeDom.Compiler.GeneratedCode("LstmGen.Generators", "1.0.0")]
         private readonly struct Kernel : global::LstmGen.CompilerServices.ICellKernel
         {
-            public static global::LstmGen.RecurrentConfig Config { get; } = new(global::LstmGen.CellKind.Lstm, 3, 2, 1, false, true, false, 0);
+            public static global::LstmGen.RecurrentConfig Config { get; } = new global::LstmGen.RecurrentConfig(global::LstmGen.CellKind.Lstm, 3, 2, 1, false, true, false, 0);
             public static int InputSize => 3;
             public static int HiddenSize => 2;
             public static int OutputHidden => 2;
