@@ -83,6 +83,7 @@ internal static class Emitter
         w.Line($"/// Float32 kernels on a packed copy of the PyTorch-layout parameters (repacked when they change). Without Vector256");
         w.Line($"/// acceleration every call runs on the generic <see cref=\"global::LstmGen.RecurrentNetwork{{T}}\"/>. Inference and Step");
         w.Line($"/// may run concurrently on one instance; training calls may not.");
+        new CostReport(plan).EmitDocumentation(w);
         w.Line($"/// </remarks>");
         using (w.Block($"partial class {m.ClassName} : global::LstmGen.IRecurrentNetwork<float>"))
         {

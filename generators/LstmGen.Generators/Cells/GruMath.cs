@@ -63,9 +63,6 @@ internal sealed class GruMath : CellMath
     public override void EmitBackwardEnd(SourceWriter w)
     {
         w.Line($"// dh_prev = z * dh, plus W_hhᵀ dG_h, which the driver adds for the whole batch at once.");
-        using (w.Block($"for (int v = 0; v < {Layout.OutputHiddenPadded}; v += 8)"))
-        {
-            w.Line($"{V}.StoreUnsafe({V}.LoadUnsafe(ref tmp, (nuint)v), ref dh, (nuint)v);");
-        }
+        w.Line($"global::LstmGen.CompilerServices.VectorCopy.Copy(ref tmp, ref dh, {Layout.OutputHiddenPadded});");
     }
 }

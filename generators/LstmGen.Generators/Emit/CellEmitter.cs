@@ -121,13 +121,8 @@ internal sealed class CellEmitter
         }
     }
 
-    private void CopyVectors(string from, string to, int length)
-    {
-        using (_w.Block($"for (int v = 0; v < {length}; v += 8)"))
-        {
-            _w.Line($"{V}.StoreUnsafe({V}.LoadUnsafe(ref {from}, (nuint)v), ref {to}, (nuint)v);");
-        }
-    }
+    private void CopyVectors(string from, string to, int length) =>
+        _w.Line($"global::LstmGen.CompilerServices.VectorCopy.Copy(ref {from}, ref {to}, {length});");
 
     // The products, activations and state update, tile by tile: straight-line code when unrolled, else loops.
     private void EmitProducts(CellWriter w, bool fromProducts)

@@ -10,6 +10,15 @@ namespace Golden
     /// Float32 kernels on a packed copy of the PyTorch-layout parameters (repacked when they change). Without Vector256
     /// acceleration every call runs on the generic <see cref="global::LstmGen.RecurrentNetwork{T}"/>. Inference and Step
     /// may run concurrently on one instance; training calls may not.
+    /// <para>Cost per time step and batch row: 1980 flops forward, 3960 backward (the products).
+    /// A step reads 6720 bytes of packed weights, which fit a 32 KB L1 data cache; the whole packed copy is 12992 bytes.</para>
+    /// <para>Recurrent step: fully unrolled (about 1840 bytes of IL, within the 32768-byte budget), two batch rows interleaved in one cell.</para>
+    /// <para>Paths:</para>
+    /// <list type="bullet">
+    /// <item>Vector512 (AVX-512): the Vector256 cell, with 512-bit matrix-product tiles and activation pairs</item>
+    /// <item>Vector256 (AVX2 and FMA): the Vector256 cell and matrix products</item>
+    /// <item>Vector128 only (ARM64, x64 without AVX2): the generic network (scalar float)</item>
+    /// </list>
     /// </remarks>
     partial class BatchFirstGru : global::LstmGen.IRecurrentNetwork<float>
     {
@@ -111,10 +120,7 @@ namespace Golden
             {
                 // h (and c) before the step go to the record; the products read h from there, so h can be updated in place.
                 ref float hp = ref rec;
-                for (int v = 0; v < 16; v += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h, (nuint)v), ref hp, (nuint)v);
-                }
+                global::LstmGen.CompilerServices.VectorCopy.Copy(ref h, ref hp, 16);
                 ref float gates = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 16);
                 ref float hhn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 64);
                 ref float bhn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, 528);
@@ -231,10 +237,7 @@ namespace Golden
             {
                 // h (and c) before the step go to the record; the products read h from there, so h can be updated in place.
                 ref float hp = ref rec;
-                for (int v = 0; v < 16; v += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h, (nuint)v), ref hp, (nuint)v);
-                }
+                global::LstmGen.CompilerServices.VectorCopy.Copy(ref h, ref hp, 16);
                 ref float gates = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 16);
                 ref float hhn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 64);
                 ref float bhn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, 528);
@@ -280,17 +283,11 @@ namespace Golden
             {
                 // h (and c) before the step go to the record; the products read h from there, so h can be updated in place.
                 ref float hp_0 = ref rec_0;
-                for (int v = 0; v < 16; v += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h_0, (nuint)v), ref hp_0, (nuint)v);
-                }
+                global::LstmGen.CompilerServices.VectorCopy.Copy(ref h_0, ref hp_0, 16);
                 ref float gates_0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec_0, 16);
                 ref float hhn_0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec_0, 64);
                 ref float hp_1 = ref rec_1;
-                for (int v = 0; v < 16; v += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h_1, (nuint)v), ref hp_1, (nuint)v);
-                }
+                global::LstmGen.CompilerServices.VectorCopy.Copy(ref h_1, ref hp_1, 16);
                 ref float gates_1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec_1, 16);
                 ref float hhn_1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec_1, 64);
                 ref float bhn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, 528);
@@ -522,10 +519,7 @@ namespace Golden
                 }
 
                 // dh_prev = z * dh, plus W_hhᵀ dG_h, which the driver adds for the whole batch at once.
-                for (int v = 0; v < 16; v += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tmp, (nuint)v), ref dh, (nuint)v);
-                }
+                global::LstmGen.CompilerServices.VectorCopy.Copy(ref tmp, ref dh, 16);
             }
         }
     }

@@ -10,6 +10,15 @@ namespace Golden
     /// Float32 kernels on a packed copy of the PyTorch-layout parameters (repacked when they change). Without Vector256
     /// acceleration every call runs on the generic <see cref="global::LstmGen.RecurrentNetwork{T}"/>. Inference and Step
     /// may run concurrently on one instance; training calls may not.
+    /// <para>Cost per time step and batch row: 992 flops forward, 1984 backward (the products).
+    /// A step reads 2048 bytes of packed weights, which fit a 32 KB L1 data cache; the whole packed copy is 4608 bytes.</para>
+    /// <para>Recurrent step: fully unrolled (about 856 bytes of IL, within the 32768-byte budget), two batch rows interleaved in one cell.</para>
+    /// <para>Paths:</para>
+    /// <list type="bullet">
+    /// <item>Vector512 (AVX-512): the Vector256 cell, with 512-bit matrix-product tiles and activation pairs</item>
+    /// <item>Vector256 (AVX2 and FMA): the Vector256 cell and matrix products</item>
+    /// <item>Vector128 only (ARM64, x64 without AVX2): the generic network (scalar float)</item>
+    /// </list>
     /// </remarks>
     partial class ProjectedBiLstm : global::LstmGen.IRecurrentNetwork<float>
     {
@@ -113,18 +122,12 @@ namespace Golden
             {
                 // h (and c) before the step go to the record; the products read h from there, so h can be updated in place.
                 ref float hp = ref rec;
-                for (int v = 0; v < 8; v += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h, (nuint)v), ref hp, (nuint)v);
-                }
+                global::LstmGen.CompilerServices.VectorCopy.Copy(ref h, ref hp, 8);
                 ref float cp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 8);
                 ref float gates = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 16);
                 ref float tanhc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 48);
                 ref float hfull = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 56);
-                for (int v = 0; v < 8; v += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, (nuint)v), ref cp, (nuint)v);
-                }
+                global::LstmGen.CompilerServices.VectorCopy.Copy(ref c, ref cp, 8);
 
                 // Units 0..7: gates i, f, g, o of 1 block(s) in packed columns 0..31.
                 {
@@ -189,18 +192,12 @@ namespace Golden
             {
                 // h (and c) before the step go to the record; the products read h from there, so h can be updated in place.
                 ref float hp = ref rec;
-                for (int v = 0; v < 8; v += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h, (nuint)v), ref hp, (nuint)v);
-                }
+                global::LstmGen.CompilerServices.VectorCopy.Copy(ref h, ref hp, 8);
                 ref float cp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 8);
                 ref float gates = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 16);
                 ref float tanhc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 48);
                 ref float hfull = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 56);
-                for (int v = 0; v < 8; v += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, (nuint)v), ref cp, (nuint)v);
-                }
+                global::LstmGen.CompilerServices.VectorCopy.Copy(ref c, ref cp, 8);
 
                 // Units 0..7: gates i, f, g, o of 1 block(s) in packed columns 0..31.
                 {
@@ -249,31 +246,19 @@ namespace Golden
             {
                 // h (and c) before the step go to the record; the products read h from there, so h can be updated in place.
                 ref float hp_0 = ref rec_0;
-                for (int v = 0; v < 8; v += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h_0, (nuint)v), ref hp_0, (nuint)v);
-                }
+                global::LstmGen.CompilerServices.VectorCopy.Copy(ref h_0, ref hp_0, 8);
                 ref float cp_0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec_0, 8);
                 ref float gates_0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec_0, 16);
                 ref float tanhc_0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec_0, 48);
                 ref float hfull_0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec_0, 56);
-                for (int v = 0; v < 8; v += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c_0, (nuint)v), ref cp_0, (nuint)v);
-                }
+                global::LstmGen.CompilerServices.VectorCopy.Copy(ref c_0, ref cp_0, 8);
                 ref float hp_1 = ref rec_1;
-                for (int v = 0; v < 8; v += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h_1, (nuint)v), ref hp_1, (nuint)v);
-                }
+                global::LstmGen.CompilerServices.VectorCopy.Copy(ref h_1, ref hp_1, 8);
                 ref float cp_1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec_1, 8);
                 ref float gates_1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec_1, 16);
                 ref float tanhc_1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec_1, 48);
                 ref float hfull_1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec_1, 56);
-                for (int v = 0; v < 8; v += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c_1, (nuint)v), ref cp_1, (nuint)v);
-                }
+                global::LstmGen.CompilerServices.VectorCopy.Copy(ref c_1, ref cp_1, 8);
 
                 // Units 0..7: gates i, f, g, o of 1 block(s) in packed columns 0..31.
                 {
