@@ -228,6 +228,17 @@ public class GeneratedNetworkTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Cells))]
+    public void Every_argument_length_is_checked(string cell)
+    {
+        // Too short and too long, every argument of Forward, Backward and Step, on the generated class and on the generic
+        // network over the same parameters (both must reject the same arguments with the same names).
+        IRecurrentNetwork<float> generated = Declared.ByName(cell);
+        ArgumentLengths.CheckAll(generated);
+        ArgumentLengths.CheckAll(new RecurrentNetwork<float>(generated.Parameters));
+    }
+
     [Fact]
     public void Bad_input_names_the_argument()
     {
