@@ -21,6 +21,7 @@ public class GeneratorFuzzTests
     {
         var rng = new SeededRandom(0xF022);
         int valid = 0, invalid = 0;
+        var broken = new Dictionary<string, int>();
         for (int batchStart = 0; batchStart < Usages; batchStart += UsagesPerCompilation)
         {
             var usages = Enumerable.Range(batchStart, UsagesPerCompilation).Select(i => Usage.Draw(ref rng, i)).ToList();
@@ -40,17 +41,23 @@ public class GeneratorFuzzTests
                 List<Diagnostic> errors = result.Diagnostics
                     .Where(d => d.Severity == DiagnosticSeverity.Error && d.Location.SourceSpan.Start >= start && d.Location.SourceSpan.End <= end)
                     .ToList();
-                if (u.ExpectedError is null)
+                // Exactly the expected diagnostics: none for a valid usage, each broken rule's for an invalid one.
+                string[] ids = errors.Select(e => e.Id).Distinct().Order(StringComparer.Ordinal).ToArray();
+                Assert.True(u.ExpectedErrors.SequenceEqual(ids),
+                    $"{u.Marker}: expected [{string.Join(", ", u.ExpectedErrors)}] ({string.Join("; ", u.BrokenRules)}), got [{string.Join("; ", errors)}]\n{u.Source}");
+                if (u.ExpectedErrors.Length == 0)
                 {
-                    Assert.True(errors.Count == 0, $"{u.Marker}: valid usage got {string.Join("; ", errors)}\n{u.Source}");
                     Assert.Contains(result.GeneratedTrees, t => t.FilePath.Contains("." + u.ClassName + ".", StringComparison.Ordinal));
                     valid++;
                 }
                 else
                 {
-                    Assert.True(errors.Count > 0, $"{u.Marker}: invalid usage ({u.ExpectedError}) got no error\n{u.Source}");
-                    Assert.Contains(errors, e => e.Id == u.ExpectedError || u.ExpectedError == "any");
                     invalid++;
+                }
+
+                foreach (string rule in u.BrokenRules)
+                {
+                    broken[rule] = broken.GetValueOrDefault(rule) + 1;
                 }
             }
 
@@ -60,6 +67,67 @@ public class GeneratorFuzzTests
         }
 
         Assert.True(valid > 300 && invalid > 300, $"{valid} valid, {invalid} invalid usages: both must be well exercised");
+        // Every rule of the table, and the boundary ProjSize == Hidden, is broken by enough usages to be tested.
+        foreach (string rule in ConfigRules.Select(r => r.Rule).Append(TooLargeRule).Append(ProjEqualsHidden))
+        {
+            Assert.True(broken.GetValueOrDefault(rule) >= 10, $"rule '{rule}' broken by {broken.GetValueOrDefault(rule)} usages: draw it more often");
+        }
+    }
+
+    /// <summary>
+    /// The configuration rules and the diagnostic each must give, written here from PyTorch's constructor checks and the
+    /// diagnostics' documentation, independently of <see cref="RecurrentConfig.Validate"/> (which is the code under test:
+    /// the generator maps its errors to diagnostics, so expecting what it says would pass a wrong rule). Every broken rule
+    /// is reported. ProjSize is compared with Hidden only when Hidden itself is valid. (ProjSize on a GRU or RNN, LSTMGEN006,
+    /// cannot be written with the real attributes, which have no such property; DiagnosticTests reaches it with a look-alike.)
+    /// </summary>
+    private static readonly (string Rule, string Id, Func<DrawnConfig, bool> IsBroken)[] ConfigRules =
+    [
+        ("Input >= 1", "LSTMGEN004", d => d.Input < 1),
+        ("Hidden >= 1", "LSTMGEN004", d => d.Hidden < 1),
+        ("Layers >= 1", "LSTMGEN004", d => d.Layers < 1),
+        ("ProjSize >= 0", "LSTMGEN005", d => d.Kind == CellKind.Lstm && d.Proj < 0),
+        ("ProjSize < Hidden", "LSTMGEN005", d => d.Kind == CellKind.Lstm && d.Proj > 0 && d.Hidden >= 1 && d.Proj >= d.Hidden),
+    ];
+
+    /// <summary>Checked only when no rule above is broken: the parameters must fit one buffer of 2^30 floats.</summary>
+    private const string TooLargeRule = "at most 2^30 parameters";
+
+    /// <summary>Not a rule of its own but its boundary, counted so the draw is known to reach it.</summary>
+    private const string ProjEqualsHidden = "ProjSize == Hidden";
+
+    private sealed record DrawnConfig(CellKind Kind, int Input, int Hidden, int Layers, bool Bidirectional, bool Bias, int Proj)
+    {
+        /// <summary>
+        /// PyTorch's parameter count, from its tensor shapes: per layer and direction weight_ih [G*H, in], weight_hh
+        /// [G*H, H_out], two biases [G*H], weight_hr [P, H]; in = Input for layer 0, else D*H_out. In double: no overflow.
+        /// </summary>
+        public double ParameterCount()
+        {
+            double gates = Kind switch { CellKind.Lstm => 4, CellKind.Gru => 3, _ => 1 };
+            double d = Bidirectional ? 2 : 1, h = Hidden, hOut = Proj > 0 ? Proj : h;
+            double count = 0;
+            for (int layer = 0; layer < Math.Min(Layers, 2); layer++)
+            {
+                double inputs = layer == 0 ? Input : d * hOut;
+                double perDirection = (gates * h * (inputs + hOut)) + (Bias ? 2 * gates * h : 0) + ((double)Proj * h);
+                count += d * perDirection * (layer == 0 ? 1 : Layers - 1.0); // layers after the first are alike
+            }
+
+            return count;
+        }
+
+        public (string[] Ids, string[] Broken) Expected()
+        {
+            var broken = ConfigRules.Where(r => r.IsBroken(this)).ToList();
+            string[] rules = [.. broken.Select(r => r.Rule), .. Kind == CellKind.Lstm && Proj == Hidden ? [ProjEqualsHidden] : Array.Empty<string>()];
+            if (broken.Count == 0 && ParameterCount() > (1L << 30))
+            {
+                return (["LSTMGEN007"], [.. rules, TooLargeRule]);
+            }
+
+            return (broken.Select(r => r.Id).Distinct().Order(StringComparer.Ordinal).ToArray(), rules);
+        }
     }
 
     [Theory]
@@ -87,8 +155,8 @@ public class GeneratorFuzzTests
     /// <summary>The bound on generated code for any size: 200,000 characters (looped kernels are size-independent).</summary>
     private const int MaxGeneratedChars = 200_000;
 
-    /// <summary>One drawn usage: its source text and the error it must produce (null when valid).</summary>
-    private sealed record Usage(string Source, string ClassName, string Marker, string? ExpectedError)
+    /// <summary>One drawn usage: its source text, the errors it must produce (none when valid) and the rules it breaks.</summary>
+    private sealed record Usage(string Source, string ClassName, string Marker, string[] ExpectedErrors, string[] BrokenRules)
     {
         private static readonly int[] Special = [int.MinValue, int.MinValue + 1, -1000, -1, 0, int.MaxValue, int.MaxValue - 1, 1 << 20, 100_000, 4096];
 
@@ -100,7 +168,14 @@ public class GeneratorFuzzTests
             string attribute = kind switch { CellKind.Lstm => "LstmCell", CellKind.Gru => "GruCell", _ => "RnnCell" };
             int input = Size(ref rng), hidden = Size(ref rng);
             int layers = rng.NextInt(4) == 0 ? Size(ref rng) : 1 + rng.NextInt(3);
-            int proj = kind == CellKind.Lstm && rng.NextInt(3) == 0 ? (rng.NextInt(2) == 0 ? Size(ref rng) : Math.Max(0, hidden - 1 - rng.NextInt(3))) : 0;
+            // ProjSize (the LSTM's attribute alone has it): any size, around Hidden (Hidden + 1 down to Hidden - 2, both sides of
+            // the boundary), or slightly negative.
+            int proj = kind != CellKind.Lstm || rng.NextInt(3) != 0 ? 0 : rng.NextInt(3) switch
+            {
+                0 => Size(ref rng),
+                1 => Math.Max(0, hidden + 1 - rng.NextInt(4)),
+                _ => -1 - rng.NextInt(2),
+            };
             bool bidirectional = rng.NextInt(3) == 0, bias = rng.NextInt(4) != 0, batchFirst = rng.NextInt(4) == 0;
             bool omitInput = rng.NextInt(25) == 0;
             var args = new List<string>();
@@ -132,28 +207,12 @@ public class GeneratorFuzzTests
             bool twoCells = shape == 6;
             bool record = shape == 7;
 
-            string? expected = null;
-            if (twoCells) expected = "LSTMGEN003";
-            else if (record) expected = "LSTMGEN010";
-            else if (generic || container == "generic") expected = "LSTMGEN002";
-            else if (!partial) expected = "LSTMGEN001";
-            else if (container == "nonpartial") expected = "LSTMGEN009";
-            else if (badEnum) expected = "LSTMGEN011";
-            else
-            {
-                List<ConfigError> errors = RecurrentConfig.Validate(kind, omitInput ? 0 : input, hidden, layers, bidirectional, bias, proj);
-                if (errors.Count > 0)
-                {
-                    expected = errors[0].Kind switch
-                    {
-                        ConfigErrorKind.NotPositive => "LSTMGEN004",
-                        ConfigErrorKind.BadProjection => "LSTMGEN005",
-                        ConfigErrorKind.ProjectionNotLstm => "LSTMGEN006",
-                        ConfigErrorKind.TooLarge => "LSTMGEN007",
-                        _ => "any",
-                    };
-                }
-            }
+            // A problem with the declaration is reported alone, before the values are looked at (in this order).
+            string? declarationError = twoCells ? "LSTMGEN003" : record ? "LSTMGEN010" : generic || container == "generic" ? "LSTMGEN002"
+                : !partial ? "LSTMGEN001" : container == "nonpartial" ? "LSTMGEN009" : badEnum ? "LSTMGEN011" : null;
+            (string[] expected, string[] brokenRules) = declarationError is not null
+                ? ([declarationError], [])
+                : new DrawnConfig(kind, omitInput ? 0 : input, hidden, layers, bidirectional, bias, proj).Expected();
 
             var s = new StringBuilder(marker);
             string typeParameters = generic ? "<T>" : "";
@@ -177,7 +236,7 @@ public class GeneratorFuzzTests
                     break;
             }
 
-            return new Usage(s.ToString(), className, marker, expected);
+            return new Usage(s.ToString(), className, marker, expected, brokenRules);
         }
 
         // Mostly small valid sizes (so valid usages compile quickly), sometimes a special value.

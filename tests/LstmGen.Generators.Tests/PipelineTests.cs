@@ -133,6 +133,10 @@ public class PipelineTests
         }
     }
 
+    /// <summary>
+    /// The golden shapes, one line each: the class name and its attribute. Golden/{name}.g.cs holds the exact expected output;
+    /// a new shape is a new line here plus one run with LSTMGEN_UPDATE_GOLDEN=1 to write its file (then review it).
+    /// </summary>
     public static TheoryData<string, string> GoldenShapes() => new()
     {
         { "TinyLstm", "[LstmCell(Input = 3, Hidden = 2)]" },
@@ -144,33 +148,66 @@ public class PipelineTests
         { "BatchFirstGru", "[GruCell(Input = 3, Hidden = 10, Layers = 2, BatchFirst = true)]" },
     };
 
+    private const string UpdateGoldenVariable = "LSTMGEN_UPDATE_GOLDEN";
+
+    /// <summary>
+    /// Compares the output with its golden file. With LSTMGEN_UPDATE_GOLDEN=1 a differing (or missing) file is rewritten and
+    /// the test still fails, saying so: updating is a separate action, and a run that changed a golden never passes.
+    /// </summary>
     [Theory]
     [MemberData(nameof(GoldenShapes))]
     public void Output_matches_the_golden_file(string name, string attribute)
     {
         string generated = GenerateSingle(name, attribute);
-        string path = Path.Combine(SourceDirectory(), "Golden", name + ".g.cs");
-        if (Environment.GetEnvironmentVariable("LSTMGEN_UPDATE_GOLDEN") == "1")
+        string path = GoldenPath(name);
+        string? golden = File.Exists(path) ? File.ReadAllText(path).ReplaceLineEndings("\n") : null;
+        if (golden == generated)
         {
-            File.WriteAllText(path, generated);
+            return;
         }
 
-        Assert.True(File.Exists(path), $"{path} is missing; run with LSTMGEN_UPDATE_GOLDEN=1 to create it, then review it.");
-        Assert.Equal(File.ReadAllText(path).ReplaceLineEndings("\n"), generated);
-        // Small shapes are unrolled straight-line Vector256 code with FMA; hidden 64 is looped.
+        if (Environment.GetEnvironmentVariable(UpdateGoldenVariable) == "1")
+        {
+            File.WriteAllText(path, generated);
+            Assert.Fail($"{path} was {(golden is null ? "created" : "updated")} because {UpdateGoldenVariable}=1: review the diff, then run again without it.");
+        }
+
+        Assert.True(golden is not null, $"{path} is missing; run with {UpdateGoldenVariable}=1 to create it, then review it.");
+        Assert.Equal(golden, generated);
+    }
+
+    [Theory]
+    [InlineData("TinyLstm")]
+    [InlineData("SmallGru")]
+    [InlineData("Tagger")]
+    [InlineData("LoopedLstm")]
+    public void Small_golden_shapes_are_unrolled_FMA_code_and_large_ones_loops(string name)
+    {
+        string generated = GenerateSingle(name, (string)GoldenShapes().Single(row => (string)row[0] == name)[1]);
         string cells = generated[generated.IndexOf("public static void Cell(", StringComparison.Ordinal)..generated.IndexOf("public static void CellBackward(", StringComparison.Ordinal)];
         Assert.Contains("Vector256.FusedMultiplyAdd(hk", cells, StringComparison.Ordinal);
         if (name == "LoopedLstm")
         {
+            // Hidden 64 is over the unroll budget: constant-bound loops.
             Assert.Contains("looped (over the unroll budget)", generated, StringComparison.Ordinal);
             Assert.Contains("for (int k = 0; k < 64; k++)", cells, StringComparison.Ordinal);
         }
         else
         {
+            // Small shapes are unrolled straight-line Vector256 code with FMA.
             Assert.Contains("fully unrolled", generated, StringComparison.Ordinal);
             Assert.Contains("Vector256.LoadUnsafe(ref wh, 8), a", cells, StringComparison.Ordinal);
             Assert.DoesNotContain("for (int k = 0; k < ", cells, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void Every_golden_file_has_a_row_in_the_table()
+    {
+        // A file without a row would never be compared again.
+        string[] files = Directory.EnumerateFiles(Path.Combine(SourceDirectory(), "Golden"), "*.g.cs")
+            .Select(f => Path.GetFileName(f)[..^".g.cs".Length]).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(files, GoldenShapes().Select(row => (string)row[0]).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -244,6 +281,8 @@ public class PipelineTests
         Assert.All(result.Diagnostics, d => Assert.Equal("LSTMGEN008", d.Id));
         return Assert.Single(result.GeneratedTrees).GetText().ToString();
     }
+
+    private static string GoldenPath(string name) => Path.Combine(SourceDirectory(), "Golden", name + ".g.cs");
 
     private static string SourceDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
 }

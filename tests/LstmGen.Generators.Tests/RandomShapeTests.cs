@@ -105,7 +105,8 @@ public class RandomShapeTests(ITestOutputHelper log)
 
             log.WriteLine($"largest error: {worst:P1} of the tolerance");
 
-            // The scalar path (taken without AVX): it delegates to the oracle, so it must agree exactly.
+            // Wiring, not math: the scalar path (taken without AVX) delegates to the oracle, so it must agree exactly; this checks
+            // that a drawn class's switch routes Forward there over its own parameters.
             Type first = assembly.GetType("Drawn.Cell0")!;
             PropertyInfo force = first.GetProperty("ForceScalarPath", BindingFlags.NonPublic | BindingFlags.Static)!;
             force.SetValue(null, true);

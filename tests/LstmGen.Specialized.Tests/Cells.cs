@@ -42,6 +42,10 @@ public partial class ReluRnn { }
 [RnnCell(Input = 5, Hidden = 6, Layers = 2, Bidirectional = true)]
 public partial class BiTanhRnn { }
 
+/// <summary>A unidirectional tanh RNN, so Step covers both nonlinearities.</summary>
+[RnnCell(Input = 3, Hidden = 5)]
+public partial class TanhRnn { }
+
 /// <summary>Over the unroll budget (the looped kernel), and nested in a partial containing type.</summary>
 public static partial class Models
 {
@@ -60,7 +64,7 @@ internal static class Declared
     [
         () => new Tagger(), () => new TinyLstm(), () => new AudioLstm(), () => new WideLstm(), () => new NoBiasLstm(),
         () => new BatchFirstLstm(), () => new StackedLstm(), () => new ProjectedLstm(), () => new DeepBiLstm(),
-        () => new SmallGru(), () => new BiGru(), () => new ReluRnn(), () => new BiTanhRnn(), () => new Models.LargeLstm(),
+        () => new SmallGru(), () => new BiGru(), () => new ReluRnn(), () => new BiTanhRnn(), () => new TanhRnn(), () => new Models.LargeLstm(),
         () => new Models.LargeGru(),
     ];
 

@@ -188,8 +188,13 @@ public class GeneratedNetworkTests
         await modifier;
     }
 
+    /// <summary>
+    /// A wiring test: the forced scalar path delegates to the oracle, so its exact agreement with the oracle checks only that
+    /// the switch routes every call there over the same parameters (the math is tested by <see cref="Generated_equals_generic"/>
+    /// and the PyTorch fixtures).
+    /// </summary>
     [Fact]
-    public void Scalar_path_delegates_to_generic_and_agrees_with_vector_path()
+    public void ScalarPath_DelegatesToOracle_WhenForced()
     {
         var net = new BiGru(seed: 4);
         var rng = new Random(4);
@@ -221,6 +226,17 @@ public class GeneratedNetworkTests
         {
             BiGru.ForceScalarPath = false;
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cells))]
+    public void Every_argument_length_is_checked(string cell)
+    {
+        // Too short and too long, every argument of Forward, Backward and Step, on the generated class and on the generic
+        // network over the same parameters (both must reject the same arguments with the same names).
+        IRecurrentNetwork<float> generated = Declared.ByName(cell);
+        ArgumentLengths.CheckAll(generated);
+        ArgumentLengths.CheckAll(new RecurrentNetwork<float>(generated.Parameters));
     }
 
     [Fact]

@@ -37,25 +37,52 @@ public sealed class PyTorchFixture
     /// <summary>The fixtures folder copied next to the test assembly.</summary>
     public static string BundledDirectory => Path.Combine(AppContext.BaseDirectory, "fixtures", "pytorch");
 
+    /// <summary>The variable naming a folder of extra fixtures (see <see cref="CaseIds()"/>).</summary>
+    public const string ExtraDirectoryVariable = "LSTMGEN_FIXTURES_DIR";
+
+    /// <summary>
+    /// How many fixtures tests/fixtures/pytorch holds. Every test project that runs the bundled fixtures asserts that it
+    /// finds exactly this many, so a project that stops copying some (or a fixture added without its tests) fails.
+    /// </summary>
+    public const int BundledCount = 24;
+
     /// <summary>
     /// Case ids: every bundled <c>*.json</c>, plus every <c>*.json</c> in <c>LSTMGEN_FIXTURES_DIR</c> when that is set
     /// (prefixed <c>env:</c>), so fixtures made later by torch_fixtures.py run without code changes.
     /// </summary>
-    public static IEnumerable<string> CaseIds()
+    public static IReadOnlyList<string> CaseIds() => CaseIds(Environment.GetEnvironmentVariable(ExtraDirectoryVariable));
+
+    /// <summary>
+    /// <see cref="CaseIds()"/> with <paramref name="extra"/> as the value of <c>LSTMGEN_FIXTURES_DIR</c> (null: not set).
+    /// A value that is set but empty, names no folder, or names a folder without any <c>*.json</c> is a mistake in the
+    /// run's setup, not a reason to skip the extra fixtures silently: it throws, naming the path.
+    /// </summary>
+    public static IReadOnlyList<string> CaseIds(string? extra)
     {
-        foreach (string file in Directory.EnumerateFiles(BundledDirectory, "*.json").Order(StringComparer.Ordinal))
+        var ids = Directory.EnumerateFiles(BundledDirectory, "*.json").Order(StringComparer.Ordinal).Select(Path.GetFileName).ToList();
+        if (extra is null)
         {
-            yield return Path.GetFileName(file);
+            return ids!;
         }
 
-        string? extra = Environment.GetEnvironmentVariable("LSTMGEN_FIXTURES_DIR");
-        if (!string.IsNullOrEmpty(extra) && Directory.Exists(extra))
+        if (string.IsNullOrWhiteSpace(extra))
         {
-            foreach (string file in Directory.EnumerateFiles(extra, "*.json").Order(StringComparer.Ordinal))
-            {
-                yield return "env:" + Path.GetFileName(file);
-            }
+            throw new DirectoryNotFoundException($"{ExtraDirectoryVariable} is set to the empty path '{extra}'; unset it or name a folder of fixtures.");
         }
+
+        if (!Directory.Exists(extra))
+        {
+            throw new DirectoryNotFoundException($"{ExtraDirectoryVariable} names '{extra}' ({Path.GetFullPath(extra)}), which is not a folder.");
+        }
+
+        string[] files = Directory.EnumerateFiles(extra, "*.json").Order(StringComparer.Ordinal).ToArray();
+        if (files.Length == 0)
+        {
+            throw new FileNotFoundException($"{ExtraDirectoryVariable} names '{extra}' ({Path.GetFullPath(extra)}), which holds no *.json fixture.");
+        }
+
+        ids.AddRange(files.Select(file => "env:" + Path.GetFileName(file)));
+        return ids!;
     }
 
     /// <summary>Loads a case by the id <see cref="CaseIds"/> returned.</summary>

@@ -41,7 +41,8 @@ internal sealed class RnnMath : CellMath
         w.Line($"{VF} hv = {LdE("gates", "cb")};");
         if (_relu)
         {
-            w.Line($"{StE(Inv($"{V}.ConditionalSelect({V}.GreaterThan(hv, {VF}.Zero), {LdE("dh", "u0")}, {VF}.Zero)"), "dgx", "cb")}");
+            // As PyTorch's threshold_backward: 0 where h <= 0 (even for an infinite dh), dh elsewhere (a NaN h too).
+            w.Line($"{StE(Inv($"{V}.ConditionalSelect({V}.LessThanOrEqual(hv, {VF}.Zero), {VF}.Zero, {LdE("dh", "u0")})"), "dgx", "cb")}");
         }
         else
         {

@@ -82,10 +82,16 @@ public sealed partial class PackedNetwork<TKernel>
                             }
 
                             TKernel.CellBackward(ref wh, ref rec, ref dhRow[0], ref RowOf(dc, b, hc), ref dgx[row * gp], ref dgh[row * gp], ref tmp[0]);
+                            ClearPaddingGates(ref dgx[row * gp]);
+                            if (TKernel.RecurrentBiasApart)
+                            {
+                                ClearPaddingGates(ref dgh[row * gp]);
+                            }
                         }
 
                         // dh_prev += dG_h W_hhᵀ for the step's rows at once (the packed transposed copy; its padding is zero).
                         Gemm.MultiplyAdd(batch, hop, gp, ref dgh[t * batch * gp], gp, ref Unsafe.Add(ref wh, TKernel.RecurrentTransposedOffset), hop, ref dh[0], hop);
+                        ClearPaddingState(dh, batch);
                     }
 
                     StoreState(gradH0, dh, ld, batch, ho, hop);
@@ -133,6 +139,42 @@ public sealed partial class PackedNetwork<TKernel>
         finally
         {
             Scratch.Return(rented);
+        }
+    }
+
+    // Padding lanes carry no unit, but an infinity times a zero padding weight makes them NaN (in the forward products,
+    // and in dh_prev's); the products that sum over packed columns or lanes (dh_prev, the input gradient, W_hrᵀ dh) would
+    // carry that NaN into real units, where PyTorch has none. So the padding lanes of each row's gate gradients and of dh
+    // are zeroed: with a bit mask, so NaN becomes 0 too.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ClearPaddingGates(ref float dg)
+    {
+        int real = TKernel.HiddenSize % 8;
+        if (real != 0)
+        {
+            Vector256<float> mask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(real)).AsSingle();
+            ref float last = ref Unsafe.Add(ref dg, TKernel.GateColumns - (TKernel.Config.GateCount * 8));
+            for (int g = 0; g < TKernel.Config.GateCount; g++)
+            {
+                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref last, (nuint)(g * 8)) & mask, ref last, (nuint)(g * 8));
+            }
+        }
+    }
+
+    /// <inheritdoc cref="ClearPaddingGates"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ClearPaddingState(Span<float> dh, int batch)
+    {
+        int real = TKernel.OutputHidden % 8;
+        if (real != 0)
+        {
+            Vector256<float> mask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(real)).AsSingle();
+            int last = TKernel.OutputHiddenPadded - 8;
+            for (int b = 0; b < batch; b++)
+            {
+                ref float v = ref dh[(b * TKernel.OutputHiddenPadded) + last];
+                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref v) & mask, ref v);
+            }
         }
     }
 

@@ -199,8 +199,8 @@ public sealed partial class RecurrentNetwork<T>
                 for (int j = 0; j < H; j++)
                 {
                     T hj = gates[j];
-                    T slope = relu ? (hj > T.Zero ? T.One : T.Zero) : T.One - (hj * hj);
-                    dGx[j] = dh[j] * slope;
+                    // ReLU as PyTorch's threshold_backward: 0 where h <= 0 (even for an infinite dh), dh elsewhere (NaN h too).
+                    dGx[j] = relu ? (hj <= T.Zero ? T.Zero : dh[j]) : dh[j] * (T.One - (hj * hj));
                 }
 
                 dh.Clear();

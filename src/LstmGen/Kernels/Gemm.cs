@@ -18,19 +18,40 @@ namespace LstmGen.Kernels;
 public static class Gemm
 {
     /// <summary>Rows of the reduction processed per pass of <see cref="MultiplyAddTransposedA"/>, so a B panel stays in L1.</summary>
-    private const int ReductionBlock = 128;
+    internal const int ReductionBlock = 128;
+
+    // The tile and pass sizes of the loops below, named so that GemmTests derives from them which paths a size reaches
+    // (the code in each tile is written for these values: changing one means rewriting its tile).
+
+    /// <summary>Floats per Vector256 and per Vector512.</summary>
+    internal const int Lanes256 = 8, Lanes512 = 16;
+
+    /// <summary>Rows of C per register tile: 4, and 8 in the 512-bit tiles of <see cref="MultiplyAdd"/> and <see cref="MultiplyAddTransposedA"/>.</summary>
+    internal const int TileRows = 4, WideTileRows = 8;
+
+    /// <summary>Columns of C per register tile: two vectors, 256-bit or 512-bit.</summary>
+    internal const int TileColumns = 2 * Lanes256, WideTileColumns = 2 * Lanes512;
+
+    /// <summary>Single rows of <see cref="MultiplyAdd"/>: 8 vectors of columns per pass, then 4, then one (its reduction split 4 ways).</summary>
+    internal const int RowPassColumns = 8 * Lanes256, RowHalfPassColumns = 4 * Lanes256, RowReductionSplit = 4;
+
+    /// <summary><see cref="MultiplyAddTransposedB"/>: rows of B per 4-row tile, and per single row of A.</summary>
+    internal const int TransposedBTileColumns = 2, TransposedBRowColumns = 4;
+
+    /// <summary>Short dot products: rows of B per pass, then half as many, then one.</summary>
+    internal const int ShortColumns = 8, ShortHalfColumns = 4;
 
     /// <summary>C[i, j] += Σp A[i, p] B[p, j] for i &lt; m, j &lt; n, p &lt; k. n must be a multiple of 8.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyAdd(int m, int n, int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
     {
         int i = 0;
-        if (Vector512.IsHardwareAccelerated && n >= 32)
+        if (Vector512.IsHardwareAccelerated && n >= WideTileColumns)
         {
             // 8 rows by 32 columns in 512-bit vectors where 32 registers hold 16 accumulators; the other columns of
             // those rows, and the rows after them, by the 4-row code.
-            int wide = n & ~31;
-            for (; i + 8 <= m; i += 8)
+            int wide = n & ~(WideTileColumns - 1);
+            for (; i + WideTileRows <= m; i += WideTileRows)
             {
                 MultiplyAdd8x32(wide, k, ref Unsafe.Add(ref a, (nint)i * lda), lda, ref b, ldb, ref Unsafe.Add(ref c, (nint)i * ldc), ldc);
             }
@@ -48,7 +69,7 @@ public static class Gemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyAdd8x32(int n, int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
     {
-        for (int j = 0; j < n; j += 32)
+        for (int j = 0; j < n; j += WideTileColumns)
         {
             ref float cj = ref Unsafe.Add(ref c, j);
             Vector512<float> s00 = Vector512.LoadUnsafe(ref cj), s01 = Vector512.LoadUnsafe(ref cj, 16);
@@ -107,7 +128,7 @@ public static class Gemm
     private static void MultiplyAddRows(int m, int n, int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
     {
         int i = 0;
-        for (; i + 4 <= m; i += 4)
+        for (; i + TileRows <= m; i += TileRows)
         {
             ref float a0 = ref Unsafe.Add(ref a, (nint)i * lda);
             ref float a1 = ref Unsafe.Add(ref a0, lda);
@@ -118,7 +139,7 @@ public static class Gemm
             ref float c2 = ref Unsafe.Add(ref c1, ldc);
             ref float c3 = ref Unsafe.Add(ref c2, ldc);
             int j = Vector512.IsHardwareAccelerated ? MultiplyAdd4x32(n, k, ref a0, ref a1, ref a2, ref a3, ref b, ldb, ref c0, ref c1, ref c2, ref c3) : 0;
-            for (; j + 16 <= n; j += 16)
+            for (; j + TileColumns <= n; j += TileColumns)
             {
                 // 4 rows x 16 columns.
                 Vector256<float> s00 = Vector256.LoadUnsafe(ref c0, (nuint)j), s01 = Vector256.LoadUnsafe(ref c0, (nuint)j + 8);
@@ -177,7 +198,7 @@ public static class Gemm
             ref float ai = ref Unsafe.Add(ref a, (nint)i * lda);
             ref float ci = ref Unsafe.Add(ref c, (nint)i * ldc);
             int j = 0;
-            for (; j + 64 <= n; j += 64)
+            for (; j + RowPassColumns <= n; j += RowPassColumns)
             {
                 Vector256<float> s0 = Vector256.LoadUnsafe(ref ci, (nuint)j), s1 = Vector256.LoadUnsafe(ref ci, (nuint)j + 8);
                 Vector256<float> s2 = Vector256.LoadUnsafe(ref ci, (nuint)j + 16), s3 = Vector256.LoadUnsafe(ref ci, (nuint)j + 24);
@@ -203,7 +224,7 @@ public static class Gemm
                 s6.StoreUnsafe(ref ci, (nuint)j + 48); s7.StoreUnsafe(ref ci, (nuint)j + 56);
             }
 
-            for (; j + 32 <= n; j += 32)
+            for (; j + RowHalfPassColumns <= n; j += RowHalfPassColumns)
             {
                 Vector256<float> s0 = Vector256.LoadUnsafe(ref ci, (nuint)j), s1 = Vector256.LoadUnsafe(ref ci, (nuint)j + 8);
                 Vector256<float> s2 = Vector256.LoadUnsafe(ref ci, (nuint)j + 16), s3 = Vector256.LoadUnsafe(ref ci, (nuint)j + 24);
@@ -221,14 +242,14 @@ public static class Gemm
                 s2.StoreUnsafe(ref ci, (nuint)j + 16); s3.StoreUnsafe(ref ci, (nuint)j + 24);
             }
 
-            for (; j < n; j += 8)
+            for (; j < n; j += Lanes256)
             {
                 // One vector of columns: the reduction split over four accumulators, so a small product (a step's dh_prev
                 // at batch 1, say) waits for a quarter of the FMA chain.
                 Vector256<float> s0 = Vector256.LoadUnsafe(ref ci, (nuint)j), s1 = default, s2 = default, s3 = default;
                 ref float bp = ref Unsafe.Add(ref b, j);
                 int p = 0;
-                for (; p + 4 <= k; p += 4, bp = ref Unsafe.Add(ref bp, 4 * (nint)ldb))
+                for (; p + RowReductionSplit <= k; p += RowReductionSplit, bp = ref Unsafe.Add(ref bp, RowReductionSplit * (nint)ldb))
                 {
                     s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref ai, p)), Vector256.LoadUnsafe(ref bp), s0);
                     s1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref ai, p + 1)), Vector256.LoadUnsafe(ref bp, (nuint)ldb), s1);
@@ -255,7 +276,7 @@ public static class Gemm
         ref float c0, ref float c1, ref float c2, ref float c3)
     {
         int j = 0;
-        for (; j + 32 <= n; j += 32)
+        for (; j + WideTileColumns <= n; j += WideTileColumns)
         {
             Vector512<float> s00 = Vector512.LoadUnsafe(ref c0, (nuint)j), s01 = Vector512.LoadUnsafe(ref c0, (nuint)j + 16);
             Vector512<float> s10 = Vector512.LoadUnsafe(ref c1, (nuint)j), s11 = Vector512.LoadUnsafe(ref c1, (nuint)j + 16);
@@ -303,7 +324,7 @@ public static class Gemm
         }
 
         int i = 0;
-        for (; i + 4 <= m; i += 4)
+        for (; i + TileRows <= m; i += TileRows)
         {
             ref float a0 = ref Unsafe.Add(ref a, (nint)i * lda);
             ref float a1 = ref Unsafe.Add(ref a0, lda);
@@ -311,7 +332,7 @@ public static class Gemm
             ref float a3 = ref Unsafe.Add(ref a2, lda);
             ref float c0 = ref Unsafe.Add(ref c, (nint)i * ldc);
             int j = 0;
-            for (; j + 2 <= n; j += 2)
+            for (; j + TransposedBTileColumns <= n; j += TransposedBTileColumns)
             {
                 // 4 rows of A against 2 rows of B: 8 dot products, each a vector of partial sums.
                 ref float b0 = ref Unsafe.Add(ref b, (nint)j * ldb);
@@ -319,12 +340,12 @@ public static class Gemm
                 Vector256<float> s00 = default, s01 = default, s10 = default, s11 = default;
                 Vector256<float> s20 = default, s21 = default, s30 = default, s31 = default;
                 int p = 0;
-                if (Vector512.IsHardwareAccelerated && k >= 16)
+                if (Vector512.IsHardwareAccelerated && k >= Lanes512)
                 {
                     // 16 products per instruction while whole 512-bit vectors remain, then the halves added for the tail.
                     Vector512<float> z00 = default, z01 = default, z10 = default, z11 = default;
                     Vector512<float> z20 = default, z21 = default, z30 = default, z31 = default;
-                    for (; p + 16 <= k; p += 16)
+                    for (; p + Lanes512 <= k; p += Lanes512)
                     {
                         Vector512<float> u = Vector512.LoadUnsafe(ref b0, (nuint)p);
                         Vector512<float> w = Vector512.LoadUnsafe(ref b1, (nuint)p);
@@ -411,7 +432,7 @@ public static class Gemm
             ref float ai = ref Unsafe.Add(ref a, (nint)i * lda);
             ref float ci = ref Unsafe.Add(ref c, (nint)i * ldc);
             int j = 0;
-            for (; j + 4 <= n; j += 4)
+            for (; j + TransposedBRowColumns <= n; j += TransposedBRowColumns)
             {
                 ref float b0 = ref Unsafe.Add(ref b, (nint)j * ldb);
                 ref float b1 = ref Unsafe.Add(ref b0, ldb);
@@ -448,7 +469,7 @@ public static class Gemm
     }
 
     /// <summary>Reductions up to this length are short enough that the horizontal sums, not the FMAs, set the pace.</summary>
-    private const int ShortReduction = 64;
+    internal const int ShortReduction = 64;
 
     /// <summary>
     /// <see cref="MultiplyAddTransposedB"/> for short reductions: per row of A, 8 (then 4) rows of B at a time, their 8
@@ -463,7 +484,7 @@ public static class Gemm
             ref float ai = ref Unsafe.Add(ref a, (nint)i * lda);
             ref float ci = ref Unsafe.Add(ref c, (nint)i * ldc);
             int j = 0;
-            for (; j + 8 <= n; j += 8)
+            for (; j + ShortColumns <= n; j += ShortColumns)
             {
                 ref float bj = ref Unsafe.Add(ref b, (nint)j * ldb);
                 Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
@@ -487,7 +508,7 @@ public static class Gemm
                 (Vector256.LoadUnsafe(ref ci, (nuint)j) + sums).StoreUnsafe(ref ci, (nuint)j);
             }
 
-            if (j + 4 <= n)
+            if (j + ShortHalfColumns <= n)
             {
                 ref float bj = ref Unsafe.Add(ref b, (nint)j * ldb);
                 Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
@@ -503,7 +524,7 @@ public static class Gemm
                 Vector256<float> u = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
                 Vector128<float> sums = u.GetLower() + u.GetUpper();
                 (Vector128.LoadUnsafe(ref ci, (nuint)j) + sums).StoreUnsafe(ref ci, (nuint)j);
-                j += 4;
+                j += ShortHalfColumns;
             }
 
             for (; j < n; j++)
@@ -535,10 +556,10 @@ public static class Gemm
             ref float bBlock = ref Unsafe.Add(ref b, (nint)p0 * ldb);
             int rows = pEnd - p0;
             int j = Vector512.IsHardwareAccelerated ? TransposedA32(m, n, rows, ref aBlock, lda, ref bBlock, ldb, ref c, ldc) : 0;
-            for (; j + 16 <= n; j += 16)
+            for (; j + TileColumns <= n; j += TileColumns)
             {
                 int i = 0;
-                for (; i + 4 <= m; i += 4)
+                for (; i + TileRows <= m; i += TileRows)
                 {
                     ref float c0 = ref Unsafe.Add(ref c, ((nint)i * ldc) + j);
                     ref float c1 = ref Unsafe.Add(ref c0, ldc);
@@ -591,11 +612,11 @@ public static class Gemm
                 }
             }
 
-            for (; j < n; j += 8)
+            for (; j < n; j += Lanes256)
             {
                 // The last 8 columns, 4 rows of C at a time, then one.
                 int i = 0;
-                for (; i + 4 <= m; i += 4)
+                for (; i + TileRows <= m; i += TileRows)
                 {
                     ref float c0 = ref Unsafe.Add(ref c, ((nint)i * ldc) + j);
                     ref float c1 = ref Unsafe.Add(ref c0, ldc);
@@ -643,10 +664,10 @@ public static class Gemm
     private static int TransposedA32(int m, int n, int rows, ref float aBlock, int lda, ref float bBlock, int ldb, ref float c, int ldc)
     {
         int j = 0;
-        for (; j + 32 <= n; j += 32)
+        for (; j + WideTileColumns <= n; j += WideTileColumns)
         {
             int i = 0;
-            for (; i + 8 <= m; i += 8)
+            for (; i + WideTileRows <= m; i += WideTileRows)
             {
                 // 8 rows of C by 2 vectors: 16 accumulators of the 32 registers, each B load feeding 8 FMAs.
                 ref float c0 = ref Unsafe.Add(ref c, ((nint)i * ldc) + j);
@@ -700,7 +721,7 @@ public static class Gemm
                 s70.StoreUnsafe(ref c0, 7 * (nuint)ldc); s71.StoreUnsafe(ref c0, (7 * (nuint)ldc) + 16);
             }
 
-            if (i + 4 <= m)
+            if (i + TileRows <= m)
             {
                 // 4 more rows.
                 ref float c0 = ref Unsafe.Add(ref c, ((nint)i * ldc) + j);
@@ -735,7 +756,7 @@ public static class Gemm
                 s10.StoreUnsafe(ref c1); s11.StoreUnsafe(ref c1, 16);
                 s20.StoreUnsafe(ref c2); s21.StoreUnsafe(ref c2, 16);
                 s30.StoreUnsafe(ref c3); s31.StoreUnsafe(ref c3, 16);
-                i += 4;
+                i += TileRows;
             }
 
             for (; i < m; i++)

@@ -219,7 +219,7 @@ namespace Golden
                     int cb = blk * 8;
                     int u0 = blk * 8;
                     global::System.Runtime.Intrinsics.Vector256<float> hv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gates, (nuint)(cb));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThan(hv, global::System.Runtime.Intrinsics.Vector256<float>.Zero), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dh, (nuint)(u0)), global::System.Runtime.Intrinsics.Vector256<float>.Zero), ref dgx, (nuint)(cb));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.LessThanOrEqual(hv, global::System.Runtime.Intrinsics.Vector256<float>.Zero), global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dh, (nuint)(u0))), ref dgx, (nuint)(cb));
                 }
 
                 // dh_prev = W_hhᵀ dG, which the driver adds for the whole batch at once.

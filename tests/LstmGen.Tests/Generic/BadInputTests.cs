@@ -1,3 +1,5 @@
+using LstmGen.Testing;
+
 namespace LstmGen.Tests.Generic;
 
 /// <summary>Bad input is rejected before any kernel runs, with a message naming the argument and what was expected.</summary>
@@ -29,6 +31,24 @@ public class BadInputTests
 
     [Fact]
     public void Valid_arguments_are_accepted() => ForwardLstm();
+
+    public static TheoryData<RecurrentConfig> LengthConfigs() => new()
+    {
+        // Projection: h (3 wide) and c (8 wide) have different lengths, so a check of one against the other's size fails.
+        new RecurrentConfig(CellKind.Lstm, 5, 8, numLayers: 2, projSize: 3),
+        new RecurrentConfig(CellKind.Lstm, 4, 6, bidirectional: true, batchFirst: true),
+        new RecurrentConfig(CellKind.Gru, 4, 7, numLayers: 2),
+        new RecurrentConfig(CellKind.RnnTanh, 3, 5, bidirectional: true),
+        new RecurrentConfig(CellKind.RnnRelu, 3, 4),
+    };
+
+    [Theory]
+    [MemberData(nameof(LengthConfigs))]
+    public void Every_argument_length_is_checked(RecurrentConfig config)
+    {
+        ArgumentLengths.CheckAll(new RecurrentNetwork<float>(config));
+        ArgumentLengths.CheckAll(new RecurrentNetwork<double>(config));
+    }
 
     [Fact]
     public void Input_of_wrong_length() => Throws<ArgumentException>(() => ForwardLstm(inputLength: 59), "input", "4*3*5 = 60", "has 59");

@@ -42,6 +42,24 @@ public class NonFiniteTests
         Assert.Contains(poisoned.AsSpan(((2 * batch) + 1) * width, config.OutputHidden).ToArray(), float.IsNaN);
     }
 
+    [Fact]
+    public void ReLU_backward_is_PyTorchs_threshold_backward()
+    {
+        // nn.RNN(1, 1, nonlinearity='relu') with every weight 1 and every bias 0, input [NaN, -1], loss output.sum():
+        // PyTorch 1.13 gives output [NaN, NaN] and input gradient [2, 1]. Its ReLU backward passes dh where h is NaN
+        // (NaN <= 0 is false) and gives 0 where h <= 0 however large dh is; dh * relu'(h) would give NaN for both.
+        var net = new RecurrentNetwork<double>(new RecurrentConfig(CellKind.RnnRelu, 1, 1));
+        net.Parameters.Values.Clear();
+        net.Parameters["weight_ih_l0"][0] = 1;
+        net.Parameters["weight_hh_l0"][0] = 1;
+        double[] output = new double[2];
+        net.Forward([double.NaN, -1], 2, 1, output, default, default, default, default, training: true);
+        Assert.All(output, o => Assert.True(double.IsNaN(o)));
+        double[] gradInput = new double[2];
+        net.Backward([1, 1], default, default, gradInput, default, default);
+        Assert.Equal([2.0, 1.0], gradInput);
+    }
+
     private static float[] Run(RecurrentNetwork<float> net, float[] input, int seqLen, int batch)
     {
         float[] output = new float[seqLen * batch * net.Config.OutputSize];

@@ -121,10 +121,39 @@ public class TrainingFixtureTests
         head.Gradients[1] = double.NaN;
         var e = Assert.Throws<InvalidOperationException>(() => GradientClipping.ClipGradNorm<double>([head], 1.0, errorIfNonfinite: true));
         Assert.Contains("NaN", e.Message, StringComparison.Ordinal);
-        // Without the flag PyTorch scales by the NaN coefficient, so every gradient becomes NaN.
-        head.Gradients[1] = double.PositiveInfinity;
-        GradientClipping.ClipGradNorm<double>([head], 1.0);
-        Assert.True(double.IsNaN(head.Gradients[1]) || head.Gradients[1] == 0);
+    }
+
+    [Theory]
+    [InlineData(2.0, double.PositiveInfinity)]
+    [InlineData(2.0, double.NegativeInfinity)]
+    [InlineData(1.0, double.PositiveInfinity)]
+    [InlineData(3.0, double.NegativeInfinity)]
+    [InlineData(double.PositiveInfinity, double.PositiveInfinity)]
+    public void Clipping_an_infinite_gradient_does_what_PyTorch_does(double normType, double infinity)
+    {
+        // torch 1.13 (Debian's python3-torch), clip_grad_norm_([w, b], 1.0, norm_type) with w.grad = [[0.5, ±inf], [-0.25, 2]]
+        // and b.grad = [-3, 0], for norm_type 2, 1, 3 and inf alike: the total norm is inf, the coefficient
+        // 1.0 / (inf + 1e-6) = 0, and every gradient is multiplied by it: w.grad = [[0, nan], [-0, 0]], b.grad = [-0, 0].
+        // So the infinite element becomes NaN (inf * 0) and every finite one a zero of its own sign.
+        var head = new Linear<double>(2, 2);
+        double[] before = [0.5, infinity, -0.25, 2.0, -3.0, 0.0];
+        before.CopyTo(head.Gradients);
+        double total = GradientClipping.ClipGradNorm<double>([head], 1.0, normType);
+        Assert.Equal(double.PositiveInfinity, total);
+        for (int i = 0; i < before.Length; i++)
+        {
+            double g = head.Gradients[i];
+            if (double.IsInfinity(before[i]))
+            {
+                Assert.True(double.IsNaN(g), $"gradient {i} (was {before[i]}) is {g}, PyTorch gives NaN");
+            }
+            else
+            {
+                // Bitwise: 0 for a positive gradient, -0 for a negative one.
+                Assert.True(BitConverter.DoubleToInt64Bits(before[i] * 0.0) == BitConverter.DoubleToInt64Bits(g),
+                    $"gradient {i} (was {before[i]}) is {g:R}, PyTorch gives {before[i] * 0.0:R}");
+            }
+        }
     }
 
     public static TheoryData<int> TbpttWindows() => new(Root.GetProperty("tbptt").EnumerateArray().Select(e => e.GetProperty("window").GetInt32()));
