@@ -91,14 +91,14 @@ public sealed class ScenarioRunner
         switch (_s.Workload)
         {
             case Workload.Step:
-                _net.Step(_input, _s.Batch, _h, _c, _stepOut);
+                _net.Step(_input, _stepOut, new(_h, _c));
                 break;
             case Workload.Forward:
-                _net.Forward(_input, _s.SeqLen, _s.Batch, _output, _hN, _cN, default, default, training: false);
+                _net.Forward(_input, _output, _s.Batch, final: new(_hN, _cN));
                 break;
             default:
-                _net.Forward(_input, _s.SeqLen, _s.Batch, _output, _hN, _cN, default, default, training: true);
-                _net.Backward(_gradOutput, _gradHN, _gradCN, default, default, default);
+                _net.Forward(_input, _output, _s.Batch, final: new(_hN, _cN), training: true);
+                _net.Backward(_gradOutput, gradFinal: new(_gradHN, _gradCN));
                 break;
         }
     }

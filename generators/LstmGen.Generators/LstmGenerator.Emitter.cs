@@ -17,6 +17,8 @@ internal static class Emitter
     private const string GenericNetwork = "global::LstmGen.RecurrentNetwork<float>";
     private const string Span = "global::System.Span<float>";
     private const string RoSpan = "global::System.ReadOnlySpan<float>";
+    private const string State = "global::LstmGen.StateSpan<float>";
+    private const string RoState = "global::LstmGen.ReadOnlyStateSpan<float>";
 
     public static string Emit(KernelPlan plan)
     {
@@ -174,12 +176,12 @@ internal static class Emitter
         w.Line($"public global::LstmGen.ParameterSet<float> Parameters => _network.Parameters;");
         w.Line();
         w.Line($"/// <inheritdoc/>");
-        w.Line($"public void Forward({RoSpan} input, int seqLen, int batch, {Span} output, {Span} hN, {Span} cN, {RoSpan} h0, {RoSpan} c0, bool training)");
-        w.Line($"    => _network.Forward(input, seqLen, batch, output, hN, cN, h0, c0, training);");
+        w.Line($"public void Forward({RoSpan} input, {Span} output, int batch, {RoState} initial = default, {State} final = default, bool training = false)");
+        w.Line($"    => _network.Forward(input, output, batch, initial, final, training);");
         w.Line();
         w.Line($"/// <inheritdoc/>");
-        w.Line($"public void Backward({RoSpan} gradOutput, {RoSpan} gradHN, {RoSpan} gradCN, {Span} gradInput, {Span} gradH0, {Span} gradC0)");
-        w.Line($"    => _network.Backward(gradOutput, gradHN, gradCN, gradInput, gradH0, gradC0);");
+        w.Line($"public void Backward({RoSpan} gradOutput, {Span} gradInput = default, {RoState} gradFinal = default, {State} gradInitial = default)");
+        w.Line($"    => _network.Backward(gradOutput, gradInput, gradFinal, gradInitial);");
         w.Line();
         w.Line($"/// <inheritdoc/>");
         if (plan.Model.Bidirectional)
@@ -189,7 +191,7 @@ internal static class Emitter
             w.Line($"[global::System.Obsolete(\"Step streams one time step forward, but {plan.Model.ClassName} is bidirectional and needs the whole sequence: use Forward.\", true, DiagnosticId = \"{StepOnBidirectionalId}\")]");
         }
 
-        w.Line($"public void Step({RoSpan} input, int batch, {Span} h, {Span} c, {Span} output) => _network.Step(input, batch, h, c, output);");
+        w.Line($"public void Step({RoSpan} input, {Span} output, {State} state) => _network.Step(input, output, state);");
         if (packed)
         {
             w.Line();

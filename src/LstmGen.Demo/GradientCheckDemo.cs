@@ -19,7 +19,7 @@ public static class GradientCheckDemo
         double[] hN = new double[h0.Length];
         double[] cN = new double[c0.Length];
 
-        lstm.Forward(input, seqLen, batch, output, hN, cN, h0, c0, training: true);
+        lstm.Forward(input, output, batch, initial: new(h0, c0), final: new(hN, cN), training: true);
         Console.WriteLine($"{config}, {lstm.Parameters.Length} parameters: {string.Join(", ", lstm.Parameters.Layout.Parameters.Select(p => $"{p.Name}[{string.Join("x", p.Shape)}]"))}");
         Print("output (1, 3, 6)", output, 6);
         Print("h_n (2, 3, 6)", hN, 6);
@@ -29,7 +29,7 @@ public static class GradientCheckDemo
         double[] ones = Enumerable.Repeat(1.0, output.Length).ToArray();
         double[] onesState = Enumerable.Repeat(1.0, hN.Length).ToArray();
         lstm.Parameters.ZeroGradients();
-        lstm.Backward(ones, onesState, onesState, default, default, default);
+        lstm.Backward(ones, gradFinal: new(onesState, onesState));
         double[] analytic = lstm.Parameters.Gradients.ToArray();
         double worst = 0;
         const double step = 1e-5;
@@ -50,7 +50,7 @@ public static class GradientCheckDemo
 
         double Loss()
         {
-            lstm.Forward(input, seqLen, batch, output, hN, cN, h0, c0, training: false);
+            lstm.Forward(input, output, batch, initial: new(h0, c0), final: new(hN, cN));
             return output.Sum() + hN.Sum() + cN.Sum();
         }
 

@@ -19,51 +19,36 @@ public interface IRecurrentNetwork<T>
     ParameterSet<T> Parameters { get; }
 
     /// <summary>
-    /// Runs the network over a whole sequence.
+    /// Runs the network over a whole sequence: PyTorch's <c>output, (h_n, c_n) = lstm(input, (h_0, c_0))</c>.
     /// </summary>
-    /// <param name="input">seqLen*batch*InputSize values.</param>
-    /// <param name="seqLen">Time steps, at least 1.</param>
-    /// <param name="batch">Batch size, at least 1.</param>
+    /// <param name="input">seqLen*batch*InputSize values, (seq, batch, feature) or batch-first; seqLen is its length
+    /// divided by batch*InputSize.</param>
     /// <param name="output">seqLen*batch*OutputSize values: the top layer's h at every step, directions concatenated.</param>
-    /// <param name="hN">StateRows*batch*OutputHidden values receiving h_n, or empty to skip.</param>
-    /// <param name="cN">LSTM: StateRows*batch*HiddenSize values receiving c_n, or empty to skip. Must be empty for GRU and RNN.</param>
-    /// <param name="h0">Initial h (StateRows*batch*OutputHidden), or empty for zeros.</param>
-    /// <param name="c0">LSTM: initial c (StateRows*batch*HiddenSize), or empty for zeros. Must be empty for GRU and RNN.</param>
+    /// <param name="batch">Batch size, at least 1.</param>
+    /// <param name="initial">h_0 and (LSTM) c_0, or empty for zeros.</param>
+    /// <param name="final">Receives h_n and (LSTM) c_n; either may be empty to skip it.</param>
     /// <param name="training">When true, records what <see cref="Backward"/> needs. Recording uses a buffer owned by this
     /// instance, so training calls must not run concurrently on one instance; inference calls may.</param>
-    void Forward(ReadOnlySpan<T> input, int seqLen, int batch, Span<T> output, Span<T> hN, Span<T> cN,
-        ReadOnlySpan<T> h0, ReadOnlySpan<T> c0, bool training);
+    void Forward(ReadOnlySpan<T> input, Span<T> output, int batch, ReadOnlyStateSpan<T> initial = default,
+        StateSpan<T> final = default, bool training = false);
 
     /// <summary>
     /// Backpropagates through the last training <see cref="Forward"/>. Parameter gradients are added to
     /// <see cref="ParameterSet{T}.Gradients"/> (so several calls accumulate); input and state gradients are overwritten.
     /// </summary>
     /// <param name="gradOutput">dL/d(output), same shape as output, or empty for zeros.</param>
-    /// <param name="gradHN">dL/d(h_n), or empty for zeros.</param>
-    /// <param name="gradCN">dL/d(c_n) (LSTM), or empty for zeros.</param>
     /// <param name="gradInput">Receives dL/d(input), or empty to skip.</param>
-    /// <param name="gradH0">Receives dL/d(h0), or empty to skip.</param>
-    /// <param name="gradC0">Receives dL/d(c0) (LSTM), or empty to skip.</param>
-    void Backward(ReadOnlySpan<T> gradOutput, ReadOnlySpan<T> gradHN, ReadOnlySpan<T> gradCN,
-        Span<T> gradInput, Span<T> gradH0, Span<T> gradC0);
+    /// <param name="gradFinal">dL/d(h_n) and dL/d(c_n), or empty for zeros.</param>
+    /// <param name="gradInitial">Receives dL/d(h_0) and dL/d(c_0); either may be empty to skip it.</param>
+    void Backward(ReadOnlySpan<T> gradOutput, Span<T> gradInput = default, ReadOnlyStateSpan<T> gradFinal = default,
+        StateSpan<T> gradInitial = default);
 
     /// <summary>
     /// Streaming: advances a unidirectional network by one time step, carrying the state in place.
     /// </summary>
-    /// <param name="input">batch*InputSize values for this step.</param>
-    /// <param name="batch">Batch size, at least 1.</param>
-    /// <param name="h">StateRows*batch*OutputHidden values: h before the step on entry, after it on return.</param>
-    /// <param name="c">LSTM: StateRows*batch*HiddenSize values, updated in place. Must be empty for GRU and RNN.</param>
+    /// <param name="input">batch*InputSize values for this step; batch is its length divided by InputSize.</param>
     /// <param name="output">batch*OutputHidden values receiving the top layer's new h, or empty to skip.</param>
-    void Step(ReadOnlySpan<T> input, int batch, Span<T> h, Span<T> c, Span<T> output);
-}
-
-/// <summary>Shorter calls for the common cases.</summary>
-public static class RecurrentNetworkExtensions
-{
-    /// <summary>Inference from zero initial state.</summary>
-    public static void Forward<T>(this IRecurrentNetwork<T> net, ReadOnlySpan<T> input, int seqLen, int batch,
-        Span<T> output, Span<T> hN = default, Span<T> cN = default)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        => net.Forward(input, seqLen, batch, output, hN, cN, default, default, training: false);
+    /// <param name="state">h (layers, batch, OutputHidden) and (LSTM) c (layers, batch, HiddenSize): the state before
+    /// the step on entry, after it on return.</param>
+    void Step(ReadOnlySpan<T> input, Span<T> output, StateSpan<T> state);
 }

@@ -20,110 +20,120 @@ public static class NetworkArguments
         }
     }
 
-    /// <summary>Checks the arguments of <see cref="IRecurrentNetwork{T}.Forward"/>.</summary>
-    public static void CheckForward<T>(RecurrentConfig config, ReadOnlySpan<T> input, int seqLen, int batch, Span<T> output,
-        Span<T> hN, Span<T> cN, ReadOnlySpan<T> h0, ReadOnlySpan<T> c0)
+    /// <summary>Checks the arguments of <see cref="IRecurrentNetwork{T}.Forward"/>; returns the sequence length.</summary>
+    public static int CheckForward<T>(RecurrentConfig config, ReadOnlySpan<T> input, Span<T> output, int batch,
+        ReadOnlyStateSpan<T> initial, StateSpan<T> final)
     {
-        CheckCounts(seqLen, batch);
-        CheckLength(input.Length, (long)seqLen * batch * config.InputSize, "input", "seqLen*batch*inputSize", seqLen, batch, config.InputSize);
-        CheckLength(output.Length, (long)seqLen * batch * config.OutputSize, "output", "seqLen*batch*directions*outputHidden", seqLen, batch, config.OutputSize);
-        CheckState(config, hN, cN, h0, c0, batch, "hN", "cN", "h0", "c0");
+        CheckBatch(batch);
+        int seqLen = Multiple(input.Length, batch, config.InputSize, "input", "seqLen*batch*inputSize", "batch*inputSize");
+        CheckLength(output.Length, (long)seqLen * batch * config.OutputSize, "output", "output", "seqLen*batch*directions*outputHidden", seqLen, batch, config.OutputSize);
+        CheckState(config, final.H, final.C, initial.H, initial.C, batch, "final", "initial");
+        return seqLen;
     }
 
     /// <summary>Checks the arguments of <see cref="IRecurrentNetwork{T}.Backward"/> against the recorded forward shape.</summary>
     public static void CheckBackward<T>(RecurrentConfig config, int seqLen, int batch, ReadOnlySpan<T> gradOutput,
-        ReadOnlySpan<T> gradHN, ReadOnlySpan<T> gradCN, Span<T> gradInput, Span<T> gradH0, Span<T> gradC0)
+        Span<T> gradInput, ReadOnlyStateSpan<T> gradFinal, StateSpan<T> gradInitial)
     {
         if (seqLen <= 0)
         {
             throw new InvalidOperationException("Backward needs a preceding Forward call with training: true.");
         }
 
-        CheckOptional(gradOutput.Length, (long)seqLen * batch * config.OutputSize, "gradOutput", "seqLen*batch*directions*outputHidden", seqLen, batch, config.OutputSize);
-        CheckOptional(gradInput.Length, (long)seqLen * batch * config.InputSize, "gradInput", "seqLen*batch*inputSize", seqLen, batch, config.InputSize);
-        CheckState(config, gradH0, gradC0, gradHN, gradCN, batch, "gradH0", "gradC0", "gradHN", "gradCN");
+        CheckOptional(gradOutput.Length, (long)seqLen * batch * config.OutputSize, "gradOutput", "gradOutput", "seqLen*batch*directions*outputHidden", seqLen, batch, config.OutputSize);
+        CheckOptional(gradInput.Length, (long)seqLen * batch * config.InputSize, "gradInput", "gradInput", "seqLen*batch*inputSize", seqLen, batch, config.InputSize);
+        CheckState(config, gradInitial.H, gradInitial.C, gradFinal.H, gradFinal.C, batch, "gradInitial", "gradFinal");
     }
 
-    /// <summary>Checks the arguments of <see cref="IRecurrentNetwork{T}.Step"/>.</summary>
-    public static void CheckStep<T>(RecurrentConfig config, ReadOnlySpan<T> input, int batch, Span<T> h, Span<T> c, Span<T> output)
+    /// <summary>Checks the arguments of <see cref="IRecurrentNetwork{T}.Step"/>; returns the batch size.</summary>
+    public static int CheckStep<T>(RecurrentConfig config, ReadOnlySpan<T> input, Span<T> output, StateSpan<T> state)
     {
         if (config.Bidirectional)
         {
             throw new NotSupportedException("Step streams one time step forward; a bidirectional network needs the whole sequence (use Forward).");
         }
 
-        CheckCounts(1, batch);
-        CheckLength(input.Length, (long)batch * config.InputSize, "input", "batch*inputSize", batch, config.InputSize);
-        CheckLength(h.Length, (long)config.StateRows * batch * config.OutputHidden, "h", "layers*batch*outputHidden", config.StateRows, batch, config.OutputHidden);
+        int batch = Multiple(input.Length, 1, config.InputSize, "input", "batch*inputSize", "inputSize");
+        CheckLength(state.H.Length, (long)config.StateRows * batch * config.OutputHidden, "state", "state.H", "layers*batch*outputHidden", config.StateRows, batch, config.OutputHidden);
         if (config.HasCellState)
         {
-            CheckLength(c.Length, (long)config.StateRows * batch * config.HiddenSize, "c", "layers*batch*hiddenSize", config.StateRows, batch, config.HiddenSize);
+            CheckLength(state.C.Length, (long)config.StateRows * batch * config.HiddenSize, "state", "state.C", "layers*batch*hiddenSize", config.StateRows, batch, config.HiddenSize);
         }
-        else if (!c.IsEmpty)
+        else if (!state.C.IsEmpty)
         {
-            throw NoCellState(config, "c");
+            throw NoCellState(config, "state", "state.C");
         }
 
-        CheckOptional(output.Length, (long)batch * config.OutputHidden, "output", "batch*outputHidden", batch, config.OutputHidden);
+        CheckOptional(output.Length, (long)batch * config.OutputHidden, "output", "output", "batch*outputHidden", batch, config.OutputHidden);
+        return batch;
     }
 
-    private static void CheckCounts(int seqLen, int batch)
+    private static void CheckBatch(int batch)
     {
-        if (seqLen <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(seqLen), seqLen, FormattableString.Invariant($"seqLen must be at least 1, but was {seqLen}."));
-        }
-
         if (batch <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(batch), batch, FormattableString.Invariant($"batch must be at least 1, but was {batch}."));
         }
     }
 
-    // Checks two state outputs (hN/cN or gradH0/gradC0) and two state inputs (h0/c0 or gradHN/gradCN); all optional.
+    // A length that must be a non-zero multiple of rows*width; returns the multiple.
+    private static int Multiple(int length, int rows, int width, string name, string formula, string unit)
+    {
+        long step = (long)rows * width;
+        if (length == 0 || length % step != 0)
+        {
+            string factors = rows == 1 ? FormattableString.Invariant($"{width}") : FormattableString.Invariant($"{rows}*{width} = {step}");
+            throw new ArgumentException(FormattableString.Invariant(
+                $"{name} must have {formula} elements, a non-zero multiple of {unit} = {factors}, but has {length}."), name);
+        }
+
+        return (int)(length / step);
+    }
+
+    // Checks a state the call writes (final, gradInitial) and one it reads (initial, gradFinal); all parts optional.
     private static void CheckState<T>(RecurrentConfig config, Span<T> hOut, Span<T> cOut, ReadOnlySpan<T> hIn, ReadOnlySpan<T> cIn,
-        int batch, string hOutName, string cOutName, string hInName, string cInName)
+        int batch, string outName, string inName)
     {
         long hLength = (long)config.StateRows * batch * config.OutputHidden;
         long cLength = (long)config.StateRows * batch * config.HiddenSize;
-        CheckOptional(hOut.Length, hLength, hOutName, "layers*directions*batch*outputHidden", config.StateRows, batch, config.OutputHidden);
-        CheckOptional(hIn.Length, hLength, hInName, "layers*directions*batch*outputHidden", config.StateRows, batch, config.OutputHidden);
+        CheckOptional(hOut.Length, hLength, outName, outName + ".H", "layers*directions*batch*outputHidden", config.StateRows, batch, config.OutputHidden);
+        CheckOptional(hIn.Length, hLength, inName, inName + ".H", "layers*directions*batch*outputHidden", config.StateRows, batch, config.OutputHidden);
         if (config.HasCellState)
         {
-            CheckOptional(cOut.Length, cLength, cOutName, "layers*directions*batch*hiddenSize", config.StateRows, batch, config.HiddenSize);
-            CheckOptional(cIn.Length, cLength, cInName, "layers*directions*batch*hiddenSize", config.StateRows, batch, config.HiddenSize);
+            CheckOptional(cOut.Length, cLength, outName, outName + ".C", "layers*directions*batch*hiddenSize", config.StateRows, batch, config.HiddenSize);
+            CheckOptional(cIn.Length, cLength, inName, inName + ".C", "layers*directions*batch*hiddenSize", config.StateRows, batch, config.HiddenSize);
         }
         else if (!cIn.IsEmpty)
         {
-            throw NoCellState(config, cInName);
+            throw NoCellState(config, inName, inName + ".C");
         }
         else if (!cOut.IsEmpty)
         {
-            throw NoCellState(config, cOutName);
+            throw NoCellState(config, outName, outName + ".C");
         }
     }
 
-    private static ArgumentException NoCellState(RecurrentConfig config, string name) =>
-        new(FormattableString.Invariant($"{name} must be empty: a {config.Kind} has no cell state (only the LSTM has c)."), name);
+    private static ArgumentException NoCellState(RecurrentConfig config, string parameter, string name) =>
+        new(FormattableString.Invariant($"{name} must be empty: a {config.Kind} has no cell state (only the LSTM has c)."), parameter);
 
-    private static void CheckOptional(int actual, long expected, string name, string formula, params ReadOnlySpan<int> factors)
+    private static void CheckOptional(int actual, long expected, string parameter, string name, string formula, params ReadOnlySpan<int> factors)
     {
         if (actual != 0)
         {
-            CheckLength(actual, expected, name, formula, factors, optional: true);
+            CheckLength(actual, expected, parameter, name, formula, factors, optional: true);
         }
     }
 
-    private static void CheckLength(int actual, long expected, string name, string formula, params ReadOnlySpan<int> factors) =>
-        CheckLength(actual, expected, name, formula, factors, optional: false);
+    private static void CheckLength(int actual, long expected, string parameter, string name, string formula, params ReadOnlySpan<int> factors) =>
+        CheckLength(actual, expected, parameter, name, formula, factors, optional: false);
 
-    private static void CheckLength(int actual, long expected, string name, string formula, ReadOnlySpan<int> factors, bool optional)
+    private static void CheckLength(int actual, long expected, string parameter, string name, string formula, ReadOnlySpan<int> factors, bool optional)
     {
         if (actual != expected)
         {
             // The message is built only on failure, so the check allocates nothing on the hot path.
             throw new ArgumentException(
-                FormattableString.Invariant($"{name} must have {formula} = {string.Join("*", factors.ToArray())} = {expected} elements{(optional ? " (or be empty)" : "")}, but has {actual}."), name);
+                FormattableString.Invariant($"{name} must have {formula} = {string.Join("*", factors.ToArray())} = {expected} elements{(optional ? " (or be empty)" : "")}, but has {actual}."), parameter);
         }
     }
 }

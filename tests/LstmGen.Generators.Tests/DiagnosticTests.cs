@@ -36,9 +36,9 @@ public class DiagnosticTests
         const string source = "#pragma warning disable CS1591\nusing LstmGen;\n[LstmCell(Input = 2, Hidden = 3, Bidirectional = true)]\npublic partial class Bi { }\n"
             + "[LstmCell(Input = 2, Hidden = 3)]\npublic partial class Uni { }\n"
             + "public static class Use\n{\n"
-            + "    public static void Bad(float[] x, float[] h, float[] c) => new Bi().Step(x, 1, h, c, default);\n"
-            + "    public static void Good(float[] x, float[] h, float[] c) => new Uni().Step(x, 1, h, c, default);\n"
-            + "    public static void Interface(float[] x, float[] h, float[] c) => ((IRecurrentNetwork<float>)new Bi()).Step(x, 1, h, c, default);\n}\n";
+            + "    public static void Bad(float[] x, float[] h, float[] c) => new Bi().Step(x, default, new(h, c));\n"
+            + "    public static void Good(float[] x, float[] h, float[] c) => new Uni().Step(x, default, new(h, c));\n"
+            + "    public static void Interface(float[] x, float[] h, float[] c) => ((IRecurrentNetwork<float>)new Bi()).Step(x, default, new(h, c));\n}\n";
         (Compilation output, GeneratorDriverRunResult result) = GeneratorHarness.Run(GeneratorHarness.Compilation(source));
         Assert.Empty(result.Diagnostics);
         Diagnostic error = Assert.Single(output.GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error);

@@ -115,8 +115,8 @@ public class RandomShapeTests(ITestOutputHelper log)
             float[] input = GeneratedVsGeneric.Random(rng, 3 * scalar.Config.InputSize);
             float[] expected = new float[3 * scalar.Config.OutputSize];
             float[] actual = new float[expected.Length];
-            oracle.Forward(input, 3, 1, expected);
-            scalar.Forward(input, 3, 1, actual);
+            oracle.Forward(input, expected, 1);
+            scalar.Forward(input, actual, 1);
             Assert.Equal(expected, actual);
             log.WriteLine($"run and compare: {clock.ElapsedMilliseconds} ms");
         }

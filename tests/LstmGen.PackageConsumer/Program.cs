@@ -15,8 +15,8 @@ for (int i = 0; i < input.Length; i++)
 
 float[] fromGenerated = new float[seqLen * batch * Tagger.OutputSize];
 float[] fromGeneric = new float[fromGenerated.Length];
-cell.Forward(input, seqLen, batch, fromGenerated);
-generic.Forward(input, seqLen, batch, fromGeneric);
+cell.Forward(input, fromGenerated, batch);
+generic.Forward(input, fromGeneric, batch);
 double worst = fromGenerated.Zip(fromGeneric, (a, b) => Math.Abs(a - b)).Max();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"package consumer: generated {cell.GetType().Name} ({Tagger.InputSize}->{Tagger.HiddenSize}, {Tagger.NumLayers} layers, bidirectional) vs generic: max |diff| {worst:0.0e0}"));

@@ -80,14 +80,14 @@ public class GeneratedNetworkTests
         float[] output = new float[seqLen * batch * c.OutputSize];
         float[] hN = new float[h0.Length];
         float[] cN = new float[c0.Length];
-        net.Forward(input, seqLen, batch, output, hN, cN, h0, c0, training: false);
+        net.Forward(input, output, batch, initial: new(h0, c0), final: new(hN, cN));
 
         float[] h = (float[])h0.Clone();
         float[] state = (float[])c0.Clone();
         float[] stepOut = new float[batch * c.OutputHidden];
         for (int t = 0; t < seqLen; t++)
         {
-            net.Step(input.AsSpan(t * batch * c.InputSize, batch * c.InputSize), batch, h, state, stepOut);
+            net.Step(input.AsSpan(t * batch * c.InputSize, batch * c.InputSize), stepOut, new(h, state));
             Assert.Equal(output.AsSpan(t * batch * c.OutputSize, batch * c.OutputSize).ToArray(), stepOut);
         }
 
@@ -108,11 +108,11 @@ public class GeneratedNetworkTests
         float[] gradInput1 = new float[input.Length];
         float[] gradInput2 = new float[input.Length];
         net.Parameters.ZeroGradients();
-        net.Forward(input, seqLen, batch, output, default, default, default, default, training: true);
-        net.Backward(up, default, default, gradInput1, default, default);
+        net.Forward(input, output, batch, training: true);
+        net.Backward(up, gradInput: gradInput1);
         float[] once = net.Parameters.Gradients.ToArray();
-        net.Forward(input, seqLen, batch, output, default, default, default, default, training: true);
-        net.Backward(up, default, default, gradInput2, default, default);
+        net.Forward(input, output, batch, training: true);
+        net.Backward(up, gradInput: gradInput2);
         Assert.Contains(once, g => g != 0);
         Assert.Equal(once.Select(g => 2 * g).ToArray(), net.Parameters.Gradients.ToArray());
         Assert.Equal(gradInput1, gradInput2);
@@ -125,12 +125,12 @@ public class GeneratedNetworkTests
         float[] input = [0.5f, -0.25f, 1f];
         float[] before = new float[TinyLstm.OutputSize];
         float[] after = new float[TinyLstm.OutputSize];
-        net.Forward(input, 1, 1, before);
+        net.Forward(input, before, 1);
         net.Parameters["weight_ih_l0"][0] += 1f;
-        net.Forward(input, 1, 1, after);
+        net.Forward(input, after, 1);
         Assert.NotEqual(before, after);
         float[] expected = new float[TinyLstm.OutputSize];
-        new RecurrentNetwork<float>(net.Parameters).Forward(input, 1, 1, expected);
+        new RecurrentNetwork<float>(net.Parameters).Forward(input, expected, 1);
         TensorAssert.Close("after repack", Array.ConvertAll(expected, e => (double)e), (ReadOnlySpan<float>)after, 1e-5, 1e-12);
     }
 
@@ -143,7 +143,7 @@ public class GeneratedNetworkTests
         float[] input = GeneratedVsGeneric.Random(rng, seqLen * batch * Tagger.InputSize);
         float[] expected = new float[seqLen * batch * Tagger.OutputSize];
         var sharedInstance = new Tagger(shared);
-        sharedInstance.Forward(input, seqLen, batch, expected);
+        sharedInstance.Forward(input, expected, batch);
         // Half the workers share one instance, half have their own over the same parameters.
         Parallel.For(0, 8, worker =>
         {
@@ -151,7 +151,7 @@ public class GeneratedNetworkTests
             float[] output = new float[expected.Length];
             for (int i = 0; i < 50; i++)
             {
-                net.Forward(input, seqLen, batch, output);
+                net.Forward(input, output, batch);
                 Assert.Equal(expected, output);
             }
         });
@@ -166,7 +166,7 @@ public class GeneratedNetworkTests
         const int seqLen = 5, batch = 2;
         float[] input = GeneratedVsGeneric.Random(rng, seqLen * batch * StackedLstm.InputSize);
         float[] expected = new float[seqLen * batch * StackedLstm.OutputSize];
-        net.Forward(input, seqLen, batch, expected);
+        net.Forward(input, expected, batch);
         using var stop = new CancellationTokenSource();
         Task modifier = Task.Run(() =>
         {
@@ -180,7 +180,7 @@ public class GeneratedNetworkTests
             float[] output = new float[expected.Length];
             for (int i = 0; i < 200; i++)
             {
-                net.Forward(input, seqLen, batch, output);
+                net.Forward(input, output, batch);
                 Assert.Equal(expected, output);
             }
         });
@@ -204,8 +204,8 @@ public class GeneratedNetworkTests
         {
             float[] output = new float[up.Length];
             net.Parameters.ZeroGradients();
-            net.Forward(input, 3, 2, output, default, default, default, default, training: true);
-            net.Backward(up, default, default, default, default, default);
+            net.Forward(input, output, 2, training: true);
+            net.Backward(up);
             return (output, net.Parameters.Gradients.ToArray());
         }
 
@@ -216,7 +216,7 @@ public class GeneratedNetworkTests
             (float[] scalarOut, float[] scalarGrads) = Run();
             var generic = new RecurrentNetwork<float>(net.Parameters);
             float[] genericOut = new float[up.Length];
-            generic.Forward(input, 3, 2, genericOut);
+            generic.Forward(input, genericOut, 2);
             Assert.Equal(genericOut, scalarOut);
             double tolerance = GeneratedVsGeneric.Tolerance(net.Config, 3);
             TensorAssert.Close("vector vs scalar output", Array.ConvertAll(scalarOut, v => (double)v), (ReadOnlySpan<float>)vectorOut, tolerance, 1e-12);
@@ -244,13 +244,13 @@ public class GeneratedNetworkTests
     {
         var net = new TinyLstm();
         float[] output = new float[TinyLstm.OutputSize];
-        Assert.Equal("input", Assert.Throws<ArgumentException>(() => net.Forward(new float[2], 1, 1, output)).ParamName);
-        Assert.Equal("output", Assert.Throws<ArgumentException>(() => net.Forward(new float[3], 1, 1, new float[1])).ParamName);
-        Assert.Equal("seqLen", Assert.Throws<ArgumentOutOfRangeException>(() => net.Forward(new float[3], 0, 1, output)).ParamName);
-        Assert.Throws<InvalidOperationException>(() => new TinyLstm().Backward(default, default, default, default, default, default));
+        Assert.Equal("input", Assert.Throws<ArgumentException>(() => net.Forward(new float[2], output, 1)).ParamName);
+        Assert.Equal("output", Assert.Throws<ArgumentException>(() => net.Forward(new float[3], new float[1], 1)).ParamName);
+        Assert.Equal("batch", Assert.Throws<ArgumentOutOfRangeException>(() => net.Forward(new float[3], output, 0)).ParamName);
+        Assert.Throws<InvalidOperationException>(() => new TinyLstm().Backward(default));
         // On the class, Step of a bidirectional network does not compile (LSTMGEN014); through the interface it throws.
         IRecurrentNetwork<float> bidirectional = new Tagger();
-        Assert.Throws<NotSupportedException>(() => bidirectional.Step(new float[5], 1, new float[24], new float[24], default));
+        Assert.Throws<NotSupportedException>(() => bidirectional.Step(new float[5], default, new(new float[24], new float[24])));
         Assert.Equal("parameters", Assert.Throws<ArgumentException>(() => new TinyLstm(new Tagger().Parameters)).ParamName);
     }
 }

@@ -207,7 +207,7 @@ public class NonFiniteTests
         var results = new List<float[]>();
         for (int t = 0; t < SeqLen; t++)
         {
-            net.Step(data.Input.AsSpan(t * batch * c.InputSize, batch * c.InputSize), batch, h, state, output);
+            net.Step(data.Input.AsSpan(t * batch * c.InputSize, batch * c.InputSize), output, new(h, state));
             results.AddRange([(float[])output.Clone(), (float[])h.Clone(), (float[])state.Clone()]);
         }
 
@@ -262,8 +262,8 @@ public class NonFiniteTests
         var r = new Result(new float[upOut.Length], new float[upH.Length], new float[upC.Length], new float[data.Input.Length],
             new float[upH.Length], new float[upC.Length], []);
         net.Parameters.ZeroGradients();
-        net.Forward(data.Input, SeqLen, batch, r.Output, r.HN, r.CN, data.H0, data.C0, training: true);
-        net.Backward(upOut, upH, upC, r.GradInput, r.GradH0, r.GradC0);
+        net.Forward(data.Input, r.Output, batch, initial: new(data.H0, data.C0), final: new(r.HN, r.CN), training: true);
+        net.Backward(upOut, gradInput: r.GradInput, gradFinal: new(upH, upC), gradInitial: new(r.GradH0, r.GradC0));
         return r with { Gradients = net.Parameters.Gradients.ToArray() };
     }
 

@@ -43,7 +43,7 @@ public static class ConcurrentStreaming
                 x[i] = (float)rng.NextNormal();
             }
 
-            net.Step(x, batch, h, cell, y);
+            net.Step(x, y, new(h, cell));
             if (step % 100 == 0)
             {
                 digest.AddRange(y.Select(BitConverter.SingleToUInt32Bits));

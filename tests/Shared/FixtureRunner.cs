@@ -27,7 +27,7 @@ public static class FixtureRunner
         T[] output = new T[f.Output.Data.Length];
         T[] hN = new T[stateH];
         T[] cN = new T[stateC];
-        net.Forward(Convert<T>(f.Input), f.SeqLen, f.Batch, output, hN, cN, Convert<T>(f.H0), Convert<T>(f.C0), training: true);
+        net.Forward(Convert<T>(f.Input), output, f.Batch, initial: new(Convert<T>(f.H0), Convert<T>(f.C0)), final: new(hN, cN), training: true);
         TensorAssert.Close($"{f.Name} output", f.Output.Data, output, relative, Floor);
         TensorAssert.Close($"{f.Name} h_n", f.HN.Data, hN, relative, Floor);
         if (f.CN is not null)
@@ -38,7 +38,7 @@ public static class FixtureRunner
         T[] gradInput = new T[f.Input.Data.Length];
         T[] gradH0 = new T[stateH];
         T[] gradC0 = new T[stateC];
-        net.Backward(Convert<T>(f.UpOutput), Convert<T>(f.UpHN), Convert<T>(f.UpCN), gradInput, gradH0, gradC0);
+        net.Backward(Convert<T>(f.UpOutput), gradInput: gradInput, gradFinal: new(Convert<T>(f.UpHN), Convert<T>(f.UpCN)), gradInitial: new(gradH0, gradC0));
         foreach (ParameterInfo info in net.Parameters.Layout.Parameters)
         {
             TensorAssert.Close($"{f.Name} grad {info.Name}", f.ParamGrads[info.Name].Data,

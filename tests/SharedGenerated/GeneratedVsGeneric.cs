@@ -78,8 +78,8 @@ public static class GeneratedVsGeneric
         for (int t = 0; t < steps; t++)
         {
             float[] input = Random(rng, batch * c.InputSize);
-            oracle.Step(input, batch, hExpected, cExpected, outputExpected);
-            generated.Step(input, batch, h, state, output);
+            oracle.Step(input, outputExpected, new(hExpected, cExpected));
+            generated.Step(input, output, new(h, state));
             string where = $"{name} {c} step {t} batch={batch}";
             worst = Math.Max(worst, Close(where, "output", outputExpected, output, tolerance));
             worst = Math.Max(worst, Close(where, "h", hExpected, h, tolerance));
@@ -109,8 +109,8 @@ public static class GeneratedVsGeneric
         var r = new Result(new float[seqLen * batch * c.OutputSize], new float[stateH], new float[stateC],
             new float[input.Length], new float[stateH], new float[stateC], null!);
         net.Parameters.ZeroGradients();
-        net.Forward(input, seqLen, batch, r.Output, r.HN, r.CN, h0, c0, training: true);
-        net.Backward(upOut, upH, upC, r.GradInput, r.GradH0, r.GradC0);
+        net.Forward(input, r.Output, batch, initial: new(h0, c0), final: new(r.HN, r.CN), training: true);
+        net.Backward(upOut, gradInput: r.GradInput, gradFinal: new(upH, upC), gradInitial: new(r.GradH0, r.GradC0));
         return r with { Gradients = net.Parameters.Gradients.ToArray() };
     }
 

@@ -68,7 +68,7 @@ public static class Trainers
     private static double AddingLoss(SequenceModel model, AddingBuffers b, int seqLen, int batch, bool training)
     {
         int hidden = model.Net.Config.OutputSize;
-        model.Net.Forward(b.Input, seqLen, batch, b.Output, default, default, default, default, training);
+        model.Net.Forward(b.Input, b.Output, batch, training: training);
         // The last step's rows: (batch, hidden) at the end of the sequence-first output.
         ReadOnlySpan<float> last = b.Output.AsSpan((seqLen - 1) * batch * hidden, batch * hidden);
         model.Head.Forward(last, batch, b.Prediction);
@@ -77,7 +77,7 @@ public static class Trainers
         {
             Array.Clear(b.GradOutput);
             model.Head.Backward(last, batch, b.GradPrediction, b.GradOutput.AsSpan((seqLen - 1) * batch * hidden, batch * hidden));
-            model.Net.Backward(b.GradOutput, default, default, default, default, default);
+            model.Net.Backward(b.GradOutput);
         }
 
         return loss;
@@ -149,14 +149,14 @@ public static class Trainers
 
         Span<float> output = b.Output.AsSpan(0, rows * hidden);
         Span<float> logits = b.Logits.AsSpan(0, rows * classes);
-        model.Net.Forward(input, steps, batch, output, default, default, default, default, training);
+        model.Net.Forward(input, output, batch, training: training);
         model.Head.Forward(output, rows, logits);
         float loss = Losses.CrossEntropy<float>(logits, targets, classes, training ? b.GradLogits.AsSpan(0, rows * classes) : default);
         if (training)
         {
             Span<float> gradOutput = b.GradOutput.AsSpan(0, rows * hidden);
             model.Head.Backward(output, rows, b.GradLogits.AsSpan(0, rows * classes), gradOutput);
-            model.Net.Backward(gradOutput, default, default, default, default, default);
+            model.Net.Backward(gradOutput);
         }
 
         solved = 0;

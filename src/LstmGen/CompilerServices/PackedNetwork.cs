@@ -99,13 +99,13 @@ public sealed partial class PackedNetwork<TKernel>
 
     /// <inheritdoc cref="IRecurrentNetwork{T}.Forward"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // into the generated class's forwarding member: no extra call
-    public void Forward(ReadOnlySpan<float> input, int seqLen, int batch, Span<float> output, Span<float> hN, Span<float> cN,
-        ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, bool training)
+    public void Forward(ReadOnlySpan<float> input, Span<float> output, int batch, ReadOnlyStateSpan<float> initial,
+        StateSpan<float> final, bool training)
     {
-        NetworkArguments.CheckForward(TKernel.Config, input, seqLen, batch, output, hN, cN, h0, c0);
+        int seqLen = NetworkArguments.CheckForward(TKernel.Config, input, output, batch, initial, final);
         if (!UseVectors)
         {
-            Generic.Forward(input, seqLen, batch, output, hN, cN, h0, c0, training);
+            Generic.Forward(input, output, batch, initial, final, training);
             if (training)
             {
                 _tape.RecordGeneric(seqLen, batch);
@@ -114,44 +114,44 @@ public sealed partial class PackedNetwork<TKernel>
             return;
         }
 
-        ForwardVector(input, seqLen, batch, output, hN, cN, h0, c0, training);
+        ForwardVector(input, seqLen, batch, output, final.H, final.C, initial.H, initial.C, training);
     }
 
     /// <inheritdoc cref="IRecurrentNetwork{T}.Backward"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // into the generated class's forwarding member: no extra call
-    public void Backward(ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> gradHN, ReadOnlySpan<float> gradCN,
-        Span<float> gradInput, Span<float> gradH0, Span<float> gradC0)
+    public void Backward(ReadOnlySpan<float> gradOutput, Span<float> gradInput, ReadOnlyStateSpan<float> gradFinal, StateSpan<float> gradInitial)
     {
-        NetworkArguments.CheckBackward(TKernel.Config, _tape.SeqLen, _tape.Batch, gradOutput, gradHN, gradCN, gradInput, gradH0, gradC0);
+        NetworkArguments.CheckBackward(TKernel.Config, _tape.SeqLen, _tape.Batch, gradOutput, gradInput, gradFinal, gradInitial);
         if (_tape.IsGeneric)
         {
-            Generic.Backward(gradOutput, gradHN, gradCN, gradInput, gradH0, gradC0);
+            Generic.Backward(gradOutput, gradInput, gradFinal, gradInitial);
             return;
         }
 
-        BackwardVector(gradOutput, gradHN, gradCN, gradInput, gradH0, gradC0);
+        BackwardVector(gradOutput, gradFinal.H, gradFinal.C, gradInput, gradInitial.H, gradInitial.C);
     }
 
     /// <inheritdoc cref="IRecurrentNetwork{T}.Step"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // into the generated class's forwarding member: no extra call
-    public void Step(ReadOnlySpan<float> input, int batch, Span<float> h, Span<float> c, Span<float> output)
+    public void Step(ReadOnlySpan<float> input, Span<float> output, StateSpan<float> state)
     {
         // The lengths are checked inline (this runs every time step); the shared check explains any mismatch.
         int cellState = TKernel.HasCellState ? TKernel.HiddenSize : 0;
-        if (TKernel.Directions != 1 || batch <= 0 || input.Length != (long)batch * TKernel.InputSize
-            || h.Length != (long)TKernel.Layers * batch * TKernel.OutputHidden || c.Length != (long)TKernel.Layers * batch * cellState
+        int batch = input.Length / TKernel.InputSize;
+        if (TKernel.Directions != 1 || batch <= 0 || input.Length != batch * TKernel.InputSize
+            || state.H.Length != (long)TKernel.Layers * batch * TKernel.OutputHidden || state.C.Length != (long)TKernel.Layers * batch * cellState
             || (output.Length != 0 && output.Length != (long)batch * TKernel.OutputHidden))
         {
-            NetworkArguments.CheckStep(TKernel.Config, input, batch, h, c, output);
+            NetworkArguments.CheckStep(TKernel.Config, input, output, state);
         }
 
         if (!UseVectors)
         {
-            Generic.Step(input, batch, h, c, output);
+            Generic.Step(input, output, state);
             return;
         }
 
-        StepVector(input, batch, h, c, output);
+        StepVector(input, batch, state.H, state.C, output);
     }
 
     /// <summary>An immutable packed copy of the weights and the parameter version it was made from.</summary>

@@ -6,14 +6,14 @@ namespace LstmGen;
 public sealed partial class RecurrentNetwork<T>
 {
     /// <inheritdoc/>
-    public void Backward(ReadOnlySpan<T> gradOutput, ReadOnlySpan<T> gradHN, ReadOnlySpan<T> gradCN,
-        Span<T> gradInput, Span<T> gradH0, Span<T> gradC0)
+    public void Backward(ReadOnlySpan<T> gradOutput, Span<T> gradInput = default, ReadOnlyStateSpan<T> gradFinal = default,
+        StateSpan<T> gradInitial = default)
     {
         Tape? tape = _tape;
         int seqLen = tape?.SeqLen ?? 0;
         int batch = tape?.Batch ?? 0;
-        NetworkArguments.CheckBackward(Config, seqLen, batch, gradOutput, gradHN, gradCN, gradInput, gradH0, gradC0);
-        BackwardCore(tape!, gradOutput, gradHN, gradCN, gradInput, gradH0, gradC0);
+        NetworkArguments.CheckBackward(Config, seqLen, batch, gradOutput, gradInput, gradFinal, gradInitial);
+        BackwardCore(tape!, gradOutput, gradFinal.H, gradFinal.C, gradInput, gradInitial.H, gradInitial.C);
     }
 
     private void BackwardCore(Tape tape, ReadOnlySpan<T> gradOutput, ReadOnlySpan<T> gradHN, ReadOnlySpan<T> gradCN,

@@ -59,26 +59,27 @@ public sealed partial class RecurrentNetwork<T> : IRecurrentNetwork<T>
     private int HOut => Config.OutputHidden;
 
     /// <inheritdoc/>
-    public void Forward(ReadOnlySpan<T> input, int seqLen, int batch, Span<T> output, Span<T> hN, Span<T> cN,
-        ReadOnlySpan<T> h0, ReadOnlySpan<T> c0, bool training)
+    public void Forward(ReadOnlySpan<T> input, Span<T> output, int batch, ReadOnlyStateSpan<T> initial = default,
+        StateSpan<T> final = default, bool training = false)
     {
-        NetworkArguments.CheckForward(Config, input, seqLen, batch, output, hN, cN, h0, c0);
+        int seqLen = NetworkArguments.CheckForward(Config, input, output, batch, initial, final);
         if (training)
         {
             _tape ??= new Tape();
             _tape.Prepare(Config, seqLen, batch);
-            ForwardCore(input, seqLen, batch, output, hN, cN, h0, c0, _tape);
+            ForwardCore(input, seqLen, batch, output, final.H, final.C, initial.H, initial.C, _tape);
         }
         else
         {
-            ForwardCore(input, seqLen, batch, output, hN, cN, h0, c0, tape: null);
+            ForwardCore(input, seqLen, batch, output, final.H, final.C, initial.H, initial.C, tape: null);
         }
     }
 
     /// <inheritdoc/>
-    public void Step(ReadOnlySpan<T> input, int batch, Span<T> h, Span<T> c, Span<T> output)
+    public void Step(ReadOnlySpan<T> input, Span<T> output, StateSpan<T> state)
     {
-        NetworkArguments.CheckStep(Config, input, batch, h, c, output);
+        int batch = NetworkArguments.CheckStep(Config, input, output, state);
+        Span<T> h = state.H, c = state.C;
         int scratchLength = (batch * G) + (batch * Config.OutputSize) + CellScratchLength;
         T[] rented = ArrayPool<T>.Shared.Rent(scratchLength);
         try

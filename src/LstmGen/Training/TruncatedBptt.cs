@@ -90,12 +90,12 @@ public sealed class TruncatedBptt<T>
             int steps = Math.Min(Window, seqLen - start);
             Span<T> output = _output.AsSpan(0, steps * Batch * config.OutputSize);
             Span<T> gradOutput = _gradOutput.AsSpan(0, output.Length);
-            _net.Forward(input.Slice(start * stepSize, steps * stepSize), steps, Batch, output, _hNext, _cNext, _h, _c, training: true);
+            _net.Forward(input.Slice(start * stepSize, steps * stepSize), output, Batch, initial: new(_h, _c), final: new(_hNext, _cNext), training: true);
             gradOutput.Clear();
             total += loss(start, steps, output, gradOutput);
 
             // The carried state is a constant for this window: no gradient flows into h_n/c_n from later windows.
-            _net.Backward(gradOutput, default, default, default, default, default);
+            _net.Backward(gradOutput);
             _hNext.CopyTo(_h, 0);
             _cNext.CopyTo(_c, 0);
             afterWindow?.Invoke(windows);

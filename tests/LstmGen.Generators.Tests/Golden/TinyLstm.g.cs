@@ -68,15 +68,15 @@ namespace Golden
         public global::LstmGen.ParameterSet<float> Parameters => _network.Parameters;
 
         /// <inheritdoc/>
-        public void Forward(global::System.ReadOnlySpan<float> input, int seqLen, int batch, global::System.Span<float> output, global::System.Span<float> hN, global::System.Span<float> cN, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> c0, bool training)
-            => _network.Forward(input, seqLen, batch, output, hN, cN, h0, c0, training);
+        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch, global::LstmGen.ReadOnlyStateSpan<float> initial = default, global::LstmGen.StateSpan<float> final = default, bool training = false)
+            => _network.Forward(input, output, batch, initial, final, training);
 
         /// <inheritdoc/>
-        public void Backward(global::System.ReadOnlySpan<float> gradOutput, global::System.ReadOnlySpan<float> gradHN, global::System.ReadOnlySpan<float> gradCN, global::System.Span<float> gradInput, global::System.Span<float> gradH0, global::System.Span<float> gradC0)
-            => _network.Backward(gradOutput, gradHN, gradCN, gradInput, gradH0, gradC0);
+        public void Backward(global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput = default, global::LstmGen.ReadOnlyStateSpan<float> gradFinal = default, global::LstmGen.StateSpan<float> gradInitial = default)
+            => _network.Backward(gradOutput, gradInput, gradFinal, gradInitial);
 
         /// <inheritdoc/>
-        public void Step(global::System.ReadOnlySpan<float> input, int batch, global::System.Span<float> h, global::System.Span<float> c, global::System.Span<float> output) => _network.Step(input, batch, h, c, output);
+        public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::LstmGen.StateSpan<float> state) => _network.Step(input, output, state);
 
         /// <summary>Forces the scalar path (taken when Vector256 is not accelerated), so tests can run it on any machine.</summary>
         internal static bool ForceScalarPath { get => global::LstmGen.CompilerServices.PackedNetwork<Kernel>.ForceScalarPath; set => global::LstmGen.CompilerServices.PackedNetwork<Kernel>.ForceScalarPath = value; }

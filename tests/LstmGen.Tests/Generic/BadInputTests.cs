@@ -10,10 +10,10 @@ public class BadInputTests
     private static readonly RecurrentConfig Gru = new(CellKind.Gru, 5, 6, numLayers: 2);
 
     private static void ForwardLstm(int inputLength = 60, int outputLength = 72, int hN = 36, int cN = 36, int h0 = 36, int c0 = 36,
-        int seqLen = 4, int batch = 3)
+        int batch = 3)
     {
         var net = new RecurrentNetwork<float>(Lstm);
-        net.Forward(new float[inputLength], seqLen, batch, new float[outputLength], new float[hN], new float[cN], new float[h0], new float[c0], training: false);
+        net.Forward(new float[inputLength], new float[outputLength], batch, initial: new(new float[h0], new float[c0]), final: new(new float[hN], new float[cN]));
     }
 
     private static T Throws<T>(Action action, string argument, params string[] fragments)
@@ -51,25 +51,29 @@ public class BadInputTests
     }
 
     [Fact]
-    public void Input_of_wrong_length() => Throws<ArgumentException>(() => ForwardLstm(inputLength: 59), "input", "4*3*5 = 60", "has 59");
+    public void Input_of_wrong_length() => Throws<ArgumentException>(() => ForwardLstm(inputLength: 59), "input", "a non-zero multiple of batch*inputSize = 3*5 = 15", "has 59");
 
     [Fact]
     public void Output_of_wrong_length() => Throws<ArgumentException>(() => ForwardLstm(outputLength: 73), "output", "4*3*6 = 72", "has 73");
 
     [Fact]
-    public void H0_of_wrong_length() => Throws<ArgumentException>(() => ForwardLstm(h0: 35), "h0", "2*3*6 = 36", "has 35");
+    public void H0_of_wrong_length() => Throws<ArgumentException>(() => ForwardLstm(h0: 35), "initial", "initial.H must", "2*3*6 = 36", "has 35");
 
     [Fact]
-    public void C0_of_wrong_length() => Throws<ArgumentException>(() => ForwardLstm(c0: 18), "c0", "2*3*6 = 36", "has 18");
+    public void C0_of_wrong_length() => Throws<ArgumentException>(() => ForwardLstm(c0: 18), "initial", "initial.C must", "2*3*6 = 36", "has 18");
 
     [Fact]
-    public void HN_of_wrong_length() => Throws<ArgumentException>(() => ForwardLstm(hN: 1), "hN", "= 36", "has 1");
+    public void HN_of_wrong_length() => Throws<ArgumentException>(() => ForwardLstm(hN: 1), "final", "final.H must", "= 36", "has 1");
 
     [Fact]
-    public void CN_of_wrong_length() => Throws<ArgumentException>(() => ForwardLstm(cN: 37), "cN", "= 36", "has 37");
+    public void CN_of_wrong_length() => Throws<ArgumentException>(() => ForwardLstm(cN: 37), "final", "final.C must", "= 36", "has 37");
 
     [Fact]
-    public void Zero_sequence_length() => Throws<ArgumentOutOfRangeException>(() => ForwardLstm(inputLength: 0, outputLength: 0, seqLen: 0), "seqLen", "at least 1", "was 0");
+    public void Empty_input() => Throws<ArgumentException>(() => ForwardLstm(inputLength: 0, outputLength: 0), "input", "a non-zero multiple", "has 0");
+
+    [Fact]
+    public void Input_of_another_sequence_length_names_the_output() =>
+        Throws<ArgumentException>(() => ForwardLstm(inputLength: 75), "output", "5*3*6 = 90", "has 72");
 
     [Fact]
     public void Negative_batch() => Throws<ArgumentOutOfRangeException>(() => ForwardLstm(batch: -2), "batch", "at least 1", "was -2");
@@ -99,34 +103,34 @@ public class BadInputTests
     public void Gru_given_c0()
     {
         var net = new RecurrentNetwork<float>(Gru);
-        Throws<ArgumentException>(() => net.Forward(new float[60], 4, 3, new float[72], default, default, default, new float[36], training: false),
-            "c0", "no cell state");
+        Throws<ArgumentException>(() => net.Forward(new float[60], new float[72], 3, initial: new(default, new float[36])),
+            "initial", "initial.C must be empty", "no cell state");
     }
 
     [Fact]
     public void Rnn_given_cN()
     {
         var net = new RecurrentNetwork<double>(new RecurrentConfig(CellKind.RnnRelu, 5, 6));
-        Throws<ArgumentException>(() => net.Forward(new double[60], 4, 3, new double[72], default, new double[18], default, default, training: false),
-            "cN", "no cell state");
+        Throws<ArgumentException>(() => net.Forward(new double[60], new double[72], 3, final: new(default, new double[18])),
+            "final", "final.C must be empty", "no cell state");
     }
 
     [Fact]
     public void Backward_gradient_of_wrong_length()
     {
         var net = new RecurrentNetwork<float>(Lstm);
-        net.Forward(new float[60], 4, 3, new float[72], default, default, default, default, training: true);
-        Throws<ArgumentException>(() => net.Backward(new float[71], default, default, default, default, default), "gradOutput", "= 72", "has 71");
-        Throws<ArgumentException>(() => net.Backward(default, default, default, new float[61], default, default), "gradInput", "= 60", "has 61");
-        Throws<ArgumentException>(() => net.Backward(default, default, default, default, default, new float[35]), "gradC0", "= 36", "has 35");
+        net.Forward(new float[60], new float[72], 3, training: true);
+        Throws<ArgumentException>(() => net.Backward(new float[71]), "gradOutput", "= 72", "has 71");
+        Throws<ArgumentException>(() => net.Backward(default, gradInput: new float[61]), "gradInput", "= 60", "has 61");
+        Throws<ArgumentException>(() => net.Backward(default, gradInitial: new(default, new float[35])), "gradInitial", "gradInitial.C must", "= 36", "has 35");
     }
 
     [Fact]
     public void Backward_without_a_training_forward()
     {
         var net = new RecurrentNetwork<float>(Lstm);
-        net.Forward(new float[60], 4, 3, new float[72], default, default, default, default, training: false);
-        var e = Assert.Throws<InvalidOperationException>(() => net.Backward(default, default, default, default, default, default));
+        net.Forward(new float[60], new float[72], 3);
+        var e = Assert.Throws<InvalidOperationException>(() => net.Backward(default));
         Assert.Contains("training: true", e.Message, StringComparison.Ordinal);
     }
 
@@ -134,15 +138,15 @@ public class BadInputTests
     public void Step_state_of_wrong_length()
     {
         var net = new RecurrentNetwork<float>(Lstm);
-        Throws<ArgumentException>(() => net.Step(new float[15], 3, new float[36], new float[35], default), "c", "2*3*6 = 36", "has 35");
-        Throws<ArgumentException>(() => net.Step(new float[14], 3, new float[36], new float[36], default), "input", "3*5 = 15", "has 14");
+        Throws<ArgumentException>(() => net.Step(new float[15], default, new(new float[36], new float[35])), "state", "state.C must", "2*3*6 = 36", "has 35");
+        Throws<ArgumentException>(() => net.Step(new float[14], default, new(new float[36], new float[36])), "input", "a non-zero multiple of inputSize = 5", "has 14");
     }
 
     [Fact]
     public void Step_on_a_bidirectional_network()
     {
         var net = new RecurrentNetwork<float>(new RecurrentConfig(CellKind.Lstm, 5, 6, bidirectional: true));
-        Assert.Throws<NotSupportedException>(() => net.Step(new float[5], 1, new float[12], new float[12], default));
+        Assert.Throws<NotSupportedException>(() => net.Step(new float[5], default, new(new float[12], new float[12])));
     }
 
     [Fact]

@@ -45,18 +45,18 @@ public class GradientCheckTests
             double[] output = new double[upOut.Length];
             double[] hN = new double[upH.Length];
             double[] cN = new double[upC.Length];
-            net.Forward(input, c.SeqLen, c.Batch, output, hN, cN, h0, c0, training: false);
+            net.Forward(input, output, c.Batch, initial: new(h0, c0), final: new(hN, cN));
             return Dot(output, upOut) + Dot(hN, upH) + Dot(cN, upC);
         }
 
         // Analytic gradients.
         double[] scratchOut = new double[upOut.Length];
-        net.Forward(input, c.SeqLen, c.Batch, scratchOut, new double[upH.Length], new double[upC.Length], h0, c0, training: true);
+        net.Forward(input, scratchOut, c.Batch, initial: new(h0, c0), final: new(new double[upH.Length], new double[upC.Length]), training: true);
         double[] gInput = new double[input.Length];
         double[] gH0 = new double[h0.Length];
         double[] gC0 = new double[c0.Length];
         net.Parameters.ZeroGradients();
-        net.Backward(upOut, upH, upC, gInput, gH0, gC0);
+        net.Backward(upOut, gradInput: gInput, gradFinal: new(upH, upC), gradInitial: new(gH0, gC0));
         double[] gParams = net.Parameters.Gradients.ToArray();
 
         // Numeric gradients: perturb each element of each tensor in place.

@@ -30,7 +30,7 @@ public class ApiFuzzTests
                 && (cN.Length == 0 || (config.HasCellState && cN.Length == config.StateRows * b * config.HiddenSize));
             try
             {
-                net.Forward(input, seqLen, batch, output, hN, cN, default, default, training: rng.NextInt(2) == 0);
+                net.Forward(input, output, batch, final: new(hN, cN), training: rng.NextInt(2) == 0);
                 Assert.True(valid, $"trial {trial}: accepted invalid lengths for {config}");
                 succeeded++;
             }

@@ -53,17 +53,17 @@ public class NonFiniteTests
         net.Parameters["weight_ih_l0"][0] = 1;
         net.Parameters["weight_hh_l0"][0] = 1;
         double[] output = new double[2];
-        net.Forward([double.NaN, -1], 2, 1, output, default, default, default, default, training: true);
+        net.Forward([double.NaN, -1], output, 1, training: true);
         Assert.All(output, o => Assert.True(double.IsNaN(o)));
         double[] gradInput = new double[2];
-        net.Backward([1, 1], default, default, gradInput, default, default);
+        net.Backward([1, 1], gradInput: gradInput);
         Assert.Equal([2.0, 1.0], gradInput);
     }
 
     private static float[] Run(RecurrentNetwork<float> net, float[] input, int seqLen, int batch)
     {
         float[] output = new float[seqLen * batch * net.Config.OutputSize];
-        net.Forward(input, seqLen, batch, output, default, default, default, default, training: false);
+        net.Forward(input, output, batch);
         return output;
     }
 }

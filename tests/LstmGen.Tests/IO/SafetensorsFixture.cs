@@ -69,7 +69,7 @@ internal sealed class SafetensorsFixture
         T[] output = new T[expected["output"]!.Data.Length];
         T[] hN = new T[expected["h_n"]!.Data.Length];
         T[] cN = new T[expected["c_n"]?.Data.Length ?? 0];
-        net.Forward(FixtureRunner.Convert<T>(Input), SeqLen, Batch, output, hN, cN, FixtureRunner.Convert<T>(H0), FixtureRunner.Convert<T>(C0), training: false);
+        net.Forward(FixtureRunner.Convert<T>(Input), output, Batch, initial: new(FixtureRunner.Convert<T>(H0), FixtureRunner.Convert<T>(C0)), final: new(hN, cN));
         TensorAssert.Close($"{Name} output", expected["output"]!.Data, output, relative, FixtureRunner.Floor);
         TensorAssert.Close($"{Name} h_n", expected["h_n"]!.Data, hN, relative, FixtureRunner.Floor);
         if (expected["c_n"] is FixtureTensor c)

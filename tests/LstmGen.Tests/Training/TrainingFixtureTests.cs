@@ -239,14 +239,14 @@ public class TrainingFixtureTests
         {
             int rows = seqLen * batch;
             double[] output = new double[rows * Net.Config.OutputSize];
-            Net.Forward(x, seqLen, batch, output, default, default, default, default, training: true);
+            Net.Forward(x, output, batch, training: true);
             double[] prediction = new double[y.Length];
             Head.Forward(output, rows, prediction);
             double[] gradPrediction = new double[y.Length];
             double loss = Losses.MeanSquaredError<double>(prediction, y, gradPrediction);
             double[] gradOutput = new double[output.Length];
             Head.Backward(output, rows, gradPrediction, gradOutput);
-            Net.Backward(gradOutput, default, default, default, default, default);
+            Net.Backward(gradOutput);
             return loss;
         }
 
