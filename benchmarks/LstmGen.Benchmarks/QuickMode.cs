@@ -137,7 +137,7 @@ public static class QuickMode
     /// <summary>Runs both once more from identical parameters and reports how far their outputs differ.</summary>
     private static string MaxDifference(ScenarioRunner a, ScenarioRunner b)
     {
-        a.Network.Parameters.ReadOnlyValues.CopyTo(b.Network.Parameters.Values);
+        b.Network.Parameters.Set(a.Network.Parameters.Values);
         a.Run();
         b.Run();
         ReadOnlySpan<float> x = a.LastOutput, y = b.LastOutput;

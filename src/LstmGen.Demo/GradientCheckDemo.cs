@@ -36,11 +36,11 @@ public static class GradientCheckDemo
         for (int i = 0; i < analytic.Length; i++)
         {
             double keep = lstm.Parameters.Values[i];
-            lstm.Parameters.Values[i] = keep + step;
+            lstm.Parameters.Update((Index: i, Value: keep + step), static (v, s) => v[s.Index] = s.Value);
             double plus = Loss();
-            lstm.Parameters.Values[i] = keep - step;
+            lstm.Parameters.Update((Index: i, Value: keep - step), static (v, s) => v[s.Index] = s.Value);
             double minus = Loss();
-            lstm.Parameters.Values[i] = keep;
+            lstm.Parameters.Update((Index: i, Value: keep), static (v, s) => v[s.Index] = s.Value);
             double numeric = (plus - minus) / (2 * step);
             worst = Math.Max(worst, Math.Abs(numeric - analytic[i]) / Math.Max(1.0, Math.Abs(numeric)));
         }

@@ -26,4 +26,16 @@ public class ApiMisuseTests
     [InlineData("net.Step(x, y, initial);")]
     public void Swapped_states_do_not_compile(string call) =>
         Assert.Contains(Errors(call), d => d.Id == "CS1503");
+
+    [Theory]
+    [InlineData("net.Parameters.Values[0] = 1f;", "CS8331")]
+    [InlineData("net.Parameters[\"weight_hh_l0\"][0] = 1f;", "CS8331")]
+    [InlineData("Span<float> kept = default; net.Parameters.Update(v => kept = v); kept[0] = 1f;", "CS8175")]
+    public void A_write_that_a_kernel_could_miss_does_not_compile(string code, string id)
+    {
+        // Values and the indexers are read-only; the span an update gets cannot leave the update, so no write can
+        // happen after the kernel's packed copy was made without the version changing.
+        Assert.Contains(Errors(code), d => d.Id == id);
+        Assert.Empty(Errors("net.Parameters.Update(\"weight_hh_l0\", v => v[0] = 1f); net.Parameters.Set(\"weight_hh_l0\", new float[36]);"));
+    }
 }

@@ -54,7 +54,7 @@ public class GeneratedNetworkTests
     {
         var generated = new Tagger(seed: 42);
         var generic = new RecurrentNetwork<float>(generated.Config, seed: 42);
-        Assert.Equal(generic.Parameters.ReadOnlyValues.ToArray(), generated.Parameters.ReadOnlyValues.ToArray());
+        Assert.Equal(generic.Parameters.Values.ToArray(), generated.Parameters.Values.ToArray());
     }
 
     [Theory]
@@ -126,7 +126,7 @@ public class GeneratedNetworkTests
         float[] before = new float[TinyLstm.OutputSize];
         float[] after = new float[TinyLstm.OutputSize];
         net.Forward(input, before, 1);
-        net.Parameters["weight_ih_l0"][0] += 1f;
+        net.Parameters.Update("weight_ih_l0", w => w[0] += 1f);
         net.Forward(input, after, 1);
         Assert.NotEqual(before, after);
         float[] expected = new float[TinyLstm.OutputSize];
@@ -172,7 +172,7 @@ public class GeneratedNetworkTests
         {
             while (!stop.IsCancellationRequested)
             {
-                net.Parameters.MarkModified();
+                net.Parameters.Update(static _ => { });
             }
         });
         Parallel.For(0, 4, _ =>

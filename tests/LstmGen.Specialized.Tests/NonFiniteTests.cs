@@ -228,7 +228,7 @@ public class NonFiniteTests
         net.Parameters.InitializeUniform(41);
         foreach ((string name, (int index, float value)) in data.Weights)
         {
-            net.Parameters[name][index] = value;
+            net.Parameters.Update(name, w => w[index] = value);
         }
 
         return net;
@@ -238,7 +238,7 @@ public class NonFiniteTests
     private static RecurrentNetwork<float> Oracle(IRecurrentNetwork<float> net, Data data)
     {
         var parameters = new ParameterSet<float>(new ParameterLayout(net.Config));
-        Poisoned(net, data).Parameters.ReadOnlyValues.CopyTo(parameters.Values);
+        parameters.Set(Poisoned(net, data).Parameters.Values);
         return new RecurrentNetwork<float>(parameters);
     }
 

@@ -42,7 +42,7 @@ public static class FixtureRunner
         foreach (ParameterInfo info in net.Parameters.Layout.Parameters)
         {
             TensorAssert.Close($"{f.Name} grad {info.Name}", f.ParamGrads[info.Name].Data,
-                (ReadOnlySpan<T>)net.Parameters.GradientOf(info.Name), relative, Floor);
+                (ReadOnlySpan<T>)net.Parameters.Gradient(info.Name), relative, Floor);
         }
 
         TensorAssert.Close($"{f.Name} grad input", f.GradInput.Data, gradInput, relative, Floor);

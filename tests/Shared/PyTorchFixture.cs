@@ -151,7 +151,6 @@ public sealed class PyTorchFixture
             throw new InvalidDataException($"{Name}: {Params.Count} parameters, layout has {parameters.Layout.Parameters.Count}.");
         }
 
-        Span<T> values = parameters.Values;
         foreach (ParameterInfo info in parameters.Layout.Parameters)
         {
             FixtureTensor t = Params[info.Name];
@@ -160,10 +159,7 @@ public sealed class PyTorchFixture
                 throw new InvalidDataException($"{Name}: {info.Name} has shape [{string.Join(",", t.Shape)}], layout says [{string.Join(",", info.Shape)}].");
             }
 
-            for (int i = 0; i < t.Data.Length; i++)
-            {
-                values[info.Offset + i] = convert(t.Data[i]);
-            }
+            parameters.Set(info.Name, Array.ConvertAll(t.Data, d => convert(d)));
         }
     }
 

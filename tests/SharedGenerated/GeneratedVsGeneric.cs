@@ -94,7 +94,7 @@ public static class GeneratedVsGeneric
     {
         generated.Parameters.InitializeUniform(seed);
         var oracleParameters = new ParameterSet<float>(generated.Parameters.Layout);
-        generated.Parameters.ReadOnlyValues.CopyTo(oracleParameters.Values);
+        oracleParameters.Set(generated.Parameters.Values);
         return new RecurrentNetwork<float>(oracleParameters);
     }
 

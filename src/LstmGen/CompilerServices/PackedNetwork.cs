@@ -177,7 +177,7 @@ public sealed partial class PackedNetwork<TKernel>
             if (current is null || current.Version != version)
             {
                 var weights = new float[TKernel.PackedLength];
-                ReadOnlySpan<float> values = Parameters.ReadOnlyValues;
+                ReadOnlySpan<float> values = Parameters.Values;
                 for (int ld = 0; ld < TKernel.Layers * TKernel.Directions; ld++)
                 {
                     int inSize = ld < TKernel.Directions ? TKernel.InputSize : TKernel.OutputSize;

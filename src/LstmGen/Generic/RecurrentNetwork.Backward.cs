@@ -42,7 +42,7 @@ public sealed partial class RecurrentNetwork<T>
             Span<T> dhFull = Take(ref scratch, H);
 
             RowMap userMap = Config.BatchFirst ? RowMap.BatchFirst(seqLen, batch, 0) : RowMap.SequenceFirst(seqLen, batch, 0);
-            ReadOnlySpan<T> values = Parameters.ReadOnlyValues;
+            ReadOnlySpan<T> values = Parameters.Values;
             ReadOnlySpan<T> dOut = gradOutput;
             RowMap dOutMap = userMap.WithWidth(outSize);
             for (int layer = Config.NumLayers - 1; layer >= 0; layer--)
@@ -87,10 +87,10 @@ public sealed partial class RecurrentNetwork<T>
                     }
 
                     // Weight gradients and the input gradient as products over all (t, b) rows at once.
-                    Span<T> gWih = Parameters.GradientView(layer, dir, ParameterRole.WeightIh);
-                    Span<T> gWhh = Parameters.GradientView(layer, dir, ParameterRole.WeightHh);
-                    Span<T> gBih = Parameters.GradientView(layer, dir, ParameterRole.BiasIh);
-                    Span<T> gBhh = Parameters.GradientView(layer, dir, ParameterRole.BiasHh);
+                    Span<T> gWih = Parameters.Gradient(layer, dir, ParameterRole.WeightIh);
+                    Span<T> gWhh = Parameters.Gradient(layer, dir, ParameterRole.WeightHh);
+                    Span<T> gBih = Parameters.Gradient(layer, dir, ParameterRole.BiasIh);
+                    Span<T> gBhh = Parameters.Gradient(layer, dir, ParameterRole.BiasHh);
                     ReadOnlySpan<T> wih = values.Slice(w.WeightIh, G * inSize);
                     for (int t = 0; t < seqLen; t++)
                     {
@@ -133,7 +133,7 @@ public sealed partial class RecurrentNetwork<T>
     private void CellBackward(DirectionWeights w, TapeRow row, Span<T> dh, Span<T> dc, Span<T> dGx, Span<T> dGh,
         Span<T> dhFull, int layer, int dir)
     {
-        ReadOnlySpan<T> values = Parameters.ReadOnlyValues;
+        ReadOnlySpan<T> values = Parameters.Values;
         ReadOnlySpan<T> whh = values.Slice(w.WeightHh, G * HOut);
         ReadOnlySpan<T> gates = row.Gates;
         switch (Config.Kind)
@@ -144,7 +144,7 @@ public sealed partial class RecurrentNetwork<T>
                 ReadOnlySpan<T> dhf = dh;
                 if (w.WeightHr >= 0)
                 {
-                    LinearAlgebra<T>.AddOuter(Parameters.GradientView(layer, dir, ParameterRole.WeightHr), dh, row.HFull);
+                    LinearAlgebra<T>.AddOuter(Parameters.Gradient(layer, dir, ParameterRole.WeightHr), dh, row.HFull);
                     dhFull.Clear();
                     LinearAlgebra<T>.MatTransposeVecAdd(values.Slice(w.WeightHr, HOut * H), dh, dhFull);
                     dhf = dhFull;

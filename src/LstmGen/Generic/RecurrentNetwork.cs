@@ -201,7 +201,7 @@ public sealed partial class RecurrentNetwork<T> : IRecurrentNetwork<T>
     // xproj[t*batch+b] = W_ih x(t,b) + b_ih, plus b_hh for LSTM and RNN (for the GRU, b_hn must stay inside r*(...)).
     private void ProjectInputs(DirectionWeights w, ReadOnlySpan<T> layerIn, RowMap inMap, int seqLen, int batch, Span<T> xproj)
     {
-        ReadOnlySpan<T> values = Parameters.ReadOnlyValues;
+        ReadOnlySpan<T> values = Parameters.Values;
         ReadOnlySpan<T> wih = values.Slice(w.WeightIh, G * w.InputSize);
         for (int t = 0; t < seqLen; t++)
         {
@@ -228,7 +228,7 @@ public sealed partial class RecurrentNetwork<T> : IRecurrentNetwork<T>
     private void CellForward(DirectionWeights w, ReadOnlySpan<T> xproj, Span<T> h, Span<T> c, Span<T> scratch, TapeRow record)
     {
         // scratch is CellScratchLength long: [0, G) pre-activations, [G, G+H) h before projection, [G+H, G+2H) tanh(c).
-        ReadOnlySpan<T> values = Parameters.ReadOnlyValues;
+        ReadOnlySpan<T> values = Parameters.Values;
         ReadOnlySpan<T> whh = values.Slice(w.WeightHh, G * HOut);
         switch (Config.Kind)
         {

@@ -198,9 +198,8 @@ public static class SafetensorsFile
             throw header.Error("bytes follow the last tensor's data; safetensors data has no trailing bytes.");
         }
 
-        staging.CopyTo(target.Values);
-        // Again after the copy, so a kernel that repacked while the copy ran sees a newer version and repacks.
-        target.MarkModified();
+        // Set bumps the version after the copy, so a kernel that repacked while it ran repacks again.
+        target.Set(staging);
         return header.Metadata;
     }
 
@@ -400,7 +399,7 @@ public static class SafetensorsFile
         byte[] chunk = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         try
         {
-            ReadOnlySpan<T> values = source.ReadOnlyValues;
+            ReadOnlySpan<T> values = source.Values;
             int perChunk = ChunkBytes / size;
             for (int start = 0; start < values.Length; start += perChunk)
             {

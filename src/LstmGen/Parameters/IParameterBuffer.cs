@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 
 namespace LstmGen;
@@ -9,12 +10,22 @@ namespace LstmGen;
 public interface IParameterBuffer<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>The values, writable (writing marks them modified, so packed kernel copies are rebuilt).</summary>
-    Span<T> Values { get; }
+    /// <summary>The values, read-only.</summary>
+    ReadOnlySpan<T> Values { get; }
 
     /// <summary>Gradients, same length and layout as <see cref="Values"/>.</summary>
     Span<T> Gradients { get; }
 
     /// <summary>Sets every gradient to zero.</summary>
     void ZeroGradients();
+
+    /// <summary>
+    /// Lets <paramref name="update"/> write every value in place, with <paramref name="state"/> (a struct, so a static
+    /// lambda allocates nothing). The writable span exists only during the call, so every write is seen by kernels that
+    /// keep a packed copy.
+    /// </summary>
+    void Update<TState>(TState state, SpanAction<T, TState> update);
 }
+
+/// <summary>Writes values in place (see <see cref="ParameterSet{T}.Update(SpanUpdate{T})"/>).</summary>
+public delegate void SpanUpdate<T>(Span<T> values);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Threading;
 
@@ -8,9 +9,11 @@ namespace LstmGen;
 /// plus a gradient buffer of the same layout.
 /// </summary>
 /// <remarks>
-/// Specialised kernels keep a packed copy of the weights. Every writable view bumps <see cref="Version"/>, and a kernel
-/// repacks when the version changed. Writing through a span obtained before a forward call after that call is not seen:
-/// call <see cref="MarkModified"/> then.
+/// One family of accessors: values are read through <see cref="Values"/> and the indexers (read-only, no side effect),
+/// written through <see cref="Set(string, ReadOnlySpan{T})"/> and <see cref="Update(SpanUpdate{T})"/>, and gradients are
+/// <see cref="Gradients"/> and <see cref="Gradient(string)"/>. Specialised kernels keep a packed copy of the weights and
+/// repack when <see cref="Version"/> changes; every write goes through a method that bumps it when the write is done,
+/// and the writable span an update gets cannot outlive the update, so no write is ever missed by a kernel.
 /// </remarks>
 public sealed class ParameterSet<T> : IParameterBuffer<T>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -34,62 +37,110 @@ public sealed class ParameterSet<T> : IParameterBuffer<T>
     /// <summary>Element count.</summary>
     public int Length => _values.Length;
 
-    /// <summary>Changes whenever the values may have been written.</summary>
+    /// <summary>Changes whenever the values were written.</summary>
     public int Version => Volatile.Read(ref _version);
 
-    /// <summary>Every parameter, writable. Obtaining it marks the values modified.</summary>
-    public Span<T> Values
-    {
-        get
-        {
-            MarkModified();
-            return _values;
-        }
-    }
-
-    /// <summary>Every parameter, read-only (does not mark anything modified).</summary>
-    public ReadOnlySpan<T> ReadOnlyValues => _values;
+    /// <summary>Every parameter, read-only, in PyTorch order.</summary>
+    public ReadOnlySpan<T> Values => _values;
 
     /// <summary>Gradients, same layout as <see cref="Values"/>.</summary>
     public Span<T> Gradients => _gradients;
 
-    /// <summary>The writable view of one parameter by PyTorch name, e.g. <c>weight_hh_l1_reverse</c>.</summary>
-    public Span<T> this[string name]
+    /// <summary>One parameter by PyTorch name, e.g. <c>weight_hh_l1_reverse</c>, read-only.</summary>
+    /// <exception cref="ArgumentException">No parameter has that name.</exception>
+    public ReadOnlySpan<T> this[string name]
     {
         get
         {
             ParameterInfo info = Find(name);
-            MarkModified();
             return _values.AsSpan(info.Offset, info.Length);
         }
     }
 
+    /// <summary>One parameter by (layer, direction, role), read-only; empty when that parameter does not exist.</summary>
+    public ReadOnlySpan<T> this[int layer, int direction, ParameterRole role]
+    {
+        get
+        {
+            ParameterInfo? info = Layout.Find(layer, direction, role);
+            return info is null ? default : _values.AsSpan(info.Offset, info.Length);
+        }
+    }
+
     /// <summary>The gradient of one parameter by PyTorch name.</summary>
-    public Span<T> GradientOf(string name)
+    /// <exception cref="ArgumentException">No parameter has that name.</exception>
+    public Span<T> Gradient(string name)
     {
         ParameterInfo info = Find(name);
         return _gradients.AsSpan(info.Offset, info.Length);
     }
 
-    /// <summary>Read-only view of a (layer, direction, role); empty when that parameter does not exist.</summary>
-    public ReadOnlySpan<T> View(int layer, int direction, ParameterRole role)
-    {
-        ParameterInfo? info = Layout.Find(layer, direction, role);
-        return info is null ? default : _values.AsSpan(info.Offset, info.Length);
-    }
-
-    /// <summary>Gradient view of a (layer, direction, role); empty when that parameter does not exist.</summary>
-    public Span<T> GradientView(int layer, int direction, ParameterRole role)
+    /// <summary>The gradient of one parameter by (layer, direction, role); empty when that parameter does not exist.</summary>
+    public Span<T> Gradient(int layer, int direction, ParameterRole role)
     {
         ParameterInfo? info = Layout.Find(layer, direction, role);
         return info is null ? default : _gradients.AsSpan(info.Offset, info.Length);
     }
 
+    /// <summary>Copies <paramref name="values"/> into the parameter <paramref name="name"/>.</summary>
+    /// <exception cref="ArgumentException">No parameter has that name, or the length differs from its element count.</exception>
+    public void Set(string name, ReadOnlySpan<T> values)
+    {
+        ParameterInfo info = Find(name);
+        if (values.Length != info.Length)
+        {
+            throw new ArgumentException(FormattableString.Invariant(
+                $"values must have the {info.Length} elements of {name} [{string.Join(", ", info.Shape)}], but has {values.Length}."), nameof(values));
+        }
+
+        values.CopyTo(_values.AsSpan(info.Offset, info.Length));
+        MarkModified();
+    }
+
+    /// <summary>Copies <paramref name="values"/> into every parameter (PyTorch order).</summary>
+    /// <exception cref="ArgumentException">The length differs from <see cref="Length"/>.</exception>
+    public void Set(ReadOnlySpan<T> values)
+    {
+        if (values.Length != _values.Length)
+        {
+            throw new ArgumentException(FormattableString.Invariant($"values must have the {_values.Length} elements of every parameter, but has {values.Length}."), nameof(values));
+        }
+
+        values.CopyTo(_values);
+        MarkModified();
+    }
+
+    /// <summary>Lets <paramref name="update"/> write every value in place; kernels see the writes from the next call on.</summary>
+    public void Update(SpanUpdate<T> update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        update(_values);
+        MarkModified();
+    }
+
+    /// <summary>Lets <paramref name="update"/> write the parameter <paramref name="name"/> in place.</summary>
+    /// <exception cref="ArgumentException">No parameter has that name.</exception>
+    public void Update(string name, SpanUpdate<T> update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        ParameterInfo info = Find(name);
+        update(_values.AsSpan(info.Offset, info.Length));
+        MarkModified();
+    }
+
+    /// <inheritdoc/>
+    public void Update<TState>(TState state, SpanAction<T, TState> update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        update(_values, state);
+        MarkModified();
+    }
+
     /// <summary>Sets every gradient to zero.</summary>
     public void ZeroGradients() => Array.Clear(_gradients);
 
-    /// <summary>Tells specialised kernels that values changed through a span obtained earlier.</summary>
-    public void MarkModified() => Interlocked.Increment(ref _version);
+    // Tells specialised kernels that the values changed: after every write, never before it.
+    internal void MarkModified() => Interlocked.Increment(ref _version);
 
     /// <summary>
     /// PyTorch's <c>reset_parameters()</c>: every parameter uniform in [-1/sqrt(hidden_size), 1/sqrt(hidden_size)],

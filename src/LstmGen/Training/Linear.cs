@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using LstmGen.Kernels;
 
@@ -41,7 +42,7 @@ public sealed class Linear<T> : IParameterBuffer<T>
     public bool HasBias { get; }
 
     /// <inheritdoc/>
-    public Span<T> Values => _values;
+    public ReadOnlySpan<T> Values => _values;
     /// <inheritdoc/>
     public Span<T> Gradients => _gradients;
     /// <summary>W, (out, in) row-major.</summary>
@@ -51,6 +52,13 @@ public sealed class Linear<T> : IParameterBuffer<T>
 
     /// <inheritdoc/>
     public void ZeroGradients() => Array.Clear(_gradients);
+
+    /// <inheritdoc/>
+    public void Update<TState>(TState state, SpanAction<T, TState> update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        update(_values, state);
+    }
 
     /// <summary>y = x Wᵀ + b for <paramref name="rows"/> rows.</summary>
     public void Forward(ReadOnlySpan<T> x, int rows, Span<T> y)

@@ -32,7 +32,7 @@ public abstract class Optimizer<T>
         StepCount++;
         for (int i = 0; i < Parameters.Count; i++)
         {
-            Update(i, Parameters[i].Values, Parameters[i].Gradients);
+            Parameters[i].Update((Optimizer: this, Index: i), static (values, s) => s.Optimizer.Update(s.Index, values, s.Optimizer.Parameters[s.Index].Gradients));
         }
     }
 

@@ -20,15 +20,17 @@ public static class ParameterInit
             throw new ArgumentException(FormattableString.Invariant($"A forget-gate bias needs an LSTM with biases, not {config}."), nameof(parameters));
         }
 
-        Span<T> values = parameters.Values;
-        int h = config.HiddenSize;
-        foreach (ParameterInfo p in parameters.Layout.Parameters)
+        parameters.Update((Value: T.CreateChecked(value), Layout: parameters.Layout), static (values, s) =>
         {
-            if (p.Role is ParameterRole.BiasIh or ParameterRole.BiasHh)
+            int h = s.Layout.Config.HiddenSize;
+            foreach (ParameterInfo p in s.Layout.Parameters)
             {
-                // Gate order i, f, g, o: the forget gate is rows [H, 2H).
-                values.Slice(p.Offset + h, h).Fill(p.Role == ParameterRole.BiasIh ? T.CreateChecked(value) : T.Zero);
+                if (p.Role is ParameterRole.BiasIh or ParameterRole.BiasHh)
+                {
+                    // Gate order i, f, g, o: the forget gate is rows [H, 2H).
+                    values.Slice(p.Offset + h, h).Fill(p.Role == ParameterRole.BiasIh ? s.Value : T.Zero);
+                }
             }
-        }
+        });
     }
 }

@@ -153,7 +153,9 @@ public class BadInputTests
     public void Unknown_parameter_name()
     {
         var net = new RecurrentNetwork<float>(Lstm);
-        var e = Throws<ArgumentException>(() => net.Parameters["weight_ih_l2"].Clear(), "name", "weight_ih_l2");
+        var e = Throws<ArgumentException>(() => _ = net.Parameters["weight_ih_l2"].Length, "name", "weight_ih_l2");
         Assert.Contains("weight_hh_l1", e.Message, StringComparison.Ordinal);
+        Throws<ArgumentException>(() => net.Parameters.Update("weight_ih_l2", _ => { }), "name", "weight_ih_l2");
+        Throws<ArgumentException>(() => net.Parameters.Set("weight_ih_l0", new float[3]), "values", "must have the 120 elements of weight_ih_l0 [24, 5]", "has 3");
     }
 }

@@ -61,7 +61,7 @@ public class GradientCheckTests
 
         // Numeric gradients: perturb each element of each tensor in place.
         double[] parameters = net.Parameters.Values.ToArray();
-        Compare("parameters", parameters, gParams, p => p.CopyTo(net.Parameters.Values), Loss);
+        Compare("parameters", parameters, gParams, p => net.Parameters.Set(p), Loss);
         Compare("input", input, gInput, _ => { }, Loss);
         Compare("h0", h0, gH0, _ => { }, Loss);
         Compare("c0", c0, gC0, _ => { }, Loss);

@@ -49,9 +49,9 @@ public class NonFiniteTests
         // PyTorch 1.13 gives output [NaN, NaN] and input gradient [2, 1]. Its ReLU backward passes dh where h is NaN
         // (NaN <= 0 is false) and gives 0 where h <= 0 however large dh is; dh * relu'(h) would give NaN for both.
         var net = new RecurrentNetwork<double>(new RecurrentConfig(CellKind.RnnRelu, 1, 1));
-        net.Parameters.Values.Clear();
-        net.Parameters["weight_ih_l0"][0] = 1;
-        net.Parameters["weight_hh_l0"][0] = 1;
+        net.Parameters.Set(new double[net.Parameters.Length]);
+        net.Parameters.Set("weight_ih_l0", [1.0]);
+        net.Parameters.Set("weight_hh_l0", [1.0]);
         double[] output = new double[2];
         net.Forward([double.NaN, -1], output, 1, training: true);
         Assert.All(output, o => Assert.True(double.IsNaN(o)));

@@ -73,7 +73,7 @@ public class SafetensorsTests
         f.AssertReproduces(doubles, DoubleRelative);
         for (int i = 0; i < floats.Length; i++)
         {
-            Assert.Equal((double)floats.ReadOnlyValues[i], doubles.ReadOnlyValues[i]);
+            Assert.Equal((double)floats.Values[i], doubles.Values[i]);
         }
     }
 
@@ -127,7 +127,7 @@ public class SafetensorsTests
         {
             Assert.Equal(info.Shape.Select(d => (long)d), t.Shape);
             float[] values = MemoryMarshal.Cast<byte, float>(t.Bytes).ToArray();
-            Assert.Equal(parameters.ReadOnlyValues.Slice(info.Offset, info.Length).ToArray(), values);
+            Assert.Equal(parameters.Values.Slice(info.Offset, info.Length).ToArray(), values);
         }
     }
 
@@ -173,7 +173,7 @@ public class SafetensorsTests
         SafetensorsFile.Load(back, stream.ToArray());
         for (int i = 0; i < doubles.Length; i++)
         {
-            Assert.Equal((double)(float)doubles.ReadOnlyValues[i], back.ReadOnlyValues[i]);
+            Assert.Equal((double)(float)doubles.Values[i], back.Values[i]);
         }
 
         // Float saved as F64 widens exactly and comes back bit for bit.
@@ -203,12 +203,12 @@ public class SafetensorsTests
     {
         SafetensorsFixture f = SafetensorsFixture.Load("lstm_bi_proj");
         ParameterSet<float> target = f.NewParameters<float>();
-        float[] before = target.ReadOnlyValues.ToArray();
+        float[] before = target.Values.ToArray();
         var e = Assert.Throws<ArgumentException>(() => target.LoadSafetensors(f.FilePath, "lstm"));
         Assert.Equal("prefix", e.ParamName);
         Assert.Contains("prefix 'lstm' lacks its dot", e.Message, StringComparison.Ordinal);
         Assert.Contains("the prefix is \"lstm.\"", e.Message, StringComparison.Ordinal);
-        Assert.Equal(before, target.ReadOnlyValues.ToArray());
+        Assert.Equal(before, target.Values.ToArray());
     }
 
     [Fact]
@@ -301,7 +301,7 @@ public class SafetensorsTests
     internal static void AssertBitEqual<T>(ParameterSet<T> expected, ParameterSet<T> actual)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
-        Assert.True(MemoryMarshal.AsBytes(expected.ReadOnlyValues).SequenceEqual(MemoryMarshal.AsBytes(actual.ReadOnlyValues)),
+        Assert.True(MemoryMarshal.AsBytes(expected.Values).SequenceEqual(MemoryMarshal.AsBytes(actual.Values)),
             "The parameters differ bit for bit.");
     }
 }

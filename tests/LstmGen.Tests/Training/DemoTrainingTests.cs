@@ -36,7 +36,7 @@ public class DemoTrainingTests
             SequenceModel gru = DemoRuns.AddingModels(o).Single(m => m.Name.StartsWith("GRU", StringComparison.Ordinal));
             Assert.IsType<AddingGru>(gru.Net);
             Trainers.TrainAdding(gru, DemoRuns.AddingOptions(o) with { TestSize = 50 });
-            return [.. gru.Net.Parameters.ReadOnlyValues, .. gru.Head.Values];
+            return [.. gru.Net.Parameters.Values, .. gru.Head.Values];
         }
 
         float[] first = Train();
