@@ -12,8 +12,8 @@ internal static class GeneratedMembers
     /// <summary>Constants, fields, properties and nested types.</summary>
     public static readonly string[] Others =
     {
-        "InputSize", "HiddenSize", "NumLayers", "NumDirections", "ProjSize", "OutputHidden", "OutputSize", "StateRows",
-        "GateCount", "IsBidirectional", "IsBatchFirst", "HasBias", "Config", "Parameters", "ForceScalarPath", "_network",
+        "InputSize", "HiddenSize", "NumLayers", "Directions", "ProjSize", "OutputHidden", "OutputSize", "StateRows",
+        "GateCount", "Bidirectional", "BatchFirst", "Bias", "Config", "Parameters", "ForceScalarPath", "_network",
         "Kernel",
     };
 }

@@ -115,15 +115,15 @@ internal static class Emitter
         Const("int", "InputSize", m.Input, "<c>input_size</c>: features per time step.");
         Const("int", "HiddenSize", m.Hidden, "<c>hidden_size</c>: units per gate.");
         Const("int", "NumLayers", m.Layers, "<c>num_layers</c>.");
-        Const("int", "NumDirections", c.Directions, "1, or 2 when bidirectional.");
+        Const("int", "Directions", c.Directions, "1, or 2 when bidirectional.");
         Const("int", "ProjSize", m.ProjSize, "<c>proj_size</c>; 0 when there is no projection.");
         Const("int", "OutputHidden", c.OutputHidden, "Size of h: ProjSize when projecting, else HiddenSize.");
-        Const("int", "OutputSize", c.OutputSize, "Features of each output step: NumDirections * OutputHidden.");
-        Const("int", "StateRows", c.StateRows, "Rows of h0/h_n (and c0/c_n): NumLayers * NumDirections.");
+        Const("int", "OutputSize", c.OutputSize, "Features of each output step: Directions * OutputHidden.");
+        Const("int", "StateRows", c.StateRows, "Rows of h0/h_n (and c0/c_n): NumLayers * Directions.");
         Const("int", "GateCount", c.GateCount, "Gates stacked in the weight matrices.");
-        Const("bool", "IsBidirectional", Bool(m.Bidirectional), "<c>bidirectional</c>.");
-        Const("bool", "IsBatchFirst", Bool(m.BatchFirst), "<c>batch_first</c>: sequences are (batch, seq, feature).");
-        Const("bool", "HasBias", Bool(m.Bias), "<c>bias</c>.");
+        Const("bool", "Bidirectional", Bool(m.Bidirectional), "<c>bidirectional</c>.");
+        Const("bool", "BatchFirst", Bool(m.BatchFirst), "<c>batch_first</c>: sequences are (batch, seq, feature).");
+        Const("bool", "Bias", Bool(m.Bias), "<c>bias</c>.");
         w.Line();
     }
 

@@ -43,7 +43,7 @@ public class GeneratedNetworkTests
         Assert.Equal(5, Tagger.InputSize);
         Assert.Equal(6, Tagger.HiddenSize);
         Assert.Equal(2, Tagger.NumLayers);
-        Assert.True(Tagger.IsBidirectional);
+        Assert.True(Tagger.Bidirectional);
         Assert.Equal(12, Tagger.OutputSize);
         Assert.Equal(new RecurrentConfig(CellKind.Lstm, 5, 6, 2, bidirectional: true), tagger.Config);
         Assert.Equal(new ParameterLayout(tagger.Config).TotalLength, tagger.Parameters.Length);

@@ -30,23 +30,23 @@ namespace Golden
         /// <summary><c>num_layers</c>.</summary>
         public const int NumLayers = 1;
         /// <summary>1, or 2 when bidirectional.</summary>
-        public const int NumDirections = 1;
+        public const int Directions = 1;
         /// <summary><c>proj_size</c>; 0 when there is no projection.</summary>
         public const int ProjSize = 0;
         /// <summary>Size of h: ProjSize when projecting, else HiddenSize.</summary>
         public const int OutputHidden = 2;
-        /// <summary>Features of each output step: NumDirections * OutputHidden.</summary>
+        /// <summary>Features of each output step: Directions * OutputHidden.</summary>
         public const int OutputSize = 2;
-        /// <summary>Rows of h0/h_n (and c0/c_n): NumLayers * NumDirections.</summary>
+        /// <summary>Rows of h0/h_n (and c0/c_n): NumLayers * Directions.</summary>
         public const int StateRows = 1;
         /// <summary>Gates stacked in the weight matrices.</summary>
         public const int GateCount = 4;
         /// <summary><c>bidirectional</c>.</summary>
-        public const bool IsBidirectional = false;
+        public const bool Bidirectional = false;
         /// <summary><c>batch_first</c>: sequences are (batch, seq, feature).</summary>
-        public const bool IsBatchFirst = false;
+        public const bool BatchFirst = false;
         /// <summary><c>bias</c>.</summary>
-        public const bool HasBias = true;
+        public const bool Bias = true;
 
         private readonly global::LstmGen.CompilerServices.PackedNetwork<Kernel> _network;
 
