@@ -45,6 +45,9 @@ internal static class Diagnostics
         "[{0}] on '{1}': the packed weights would need {2} floats, more than the kernels index; the class delegates to the generic implementation",
         Category, DiagnosticSeverity.Info, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor Required = Error("LSTMGEN015", "Required size missing",
+        "[{0}] on '{1}': {2} is required ({3})");
+
     public static readonly DiagnosticDescriptor InternalError = Error("LSTMGEN012", "Generator failure",
         "The LstmGen generator failed on '{0}': {1}; please report this with the attribute that caused it");
 
@@ -63,6 +66,7 @@ internal static class Diagnostics
         "LSTMGEN010" => Unsupported,
         "LSTMGEN011" => UnknownValue,
         "LSTMGEN013" => Delegated,
+        "LSTMGEN015" => Required,
         _ => InternalError,
     };
 

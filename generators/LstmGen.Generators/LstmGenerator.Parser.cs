@@ -117,7 +117,7 @@ public sealed partial class LstmGenerator
 
         // Named arguments with the attributes' defaults; an argument the compiler could not bind is its error, not ours.
         int input = 0, hidden = 0, layers = 1, proj = 0, nonlinearity = 0;
-        bool bidirectional = false, bias = true, batchFirst = false;
+        bool bidirectional = false, bias = true, batchFirst = false, inputGiven = false, hiddenGiven = false;
         foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
         {
             if (argument.Value.Kind == TypedConstantKind.Error || argument.Value.Value is null)
@@ -128,8 +128,8 @@ public sealed partial class LstmGenerator
             object value = argument.Value.Value;
             switch (argument.Key)
             {
-                case "Input": input = (int)value; break;
-                case "Hidden": hidden = (int)value; break;
+                case "Input": input = (int)value; inputGiven = true; break;
+                case "Hidden": hidden = (int)value; hiddenGiven = true; break;
                 case "Layers": layers = (int)value; break;
                 case "ProjSize": proj = (int)value; break;
                 case "Nonlinearity": nonlinearity = (int)value; break;
@@ -140,6 +140,7 @@ public sealed partial class LstmGenerator
         }
 
         CellKind kind;
+        var diagnostics = new List<DiagnosticInfo>();
         switch (attribute.AttributeClass.ToDisplayString())
         {
             case LstmAttribute: kind = CellKind.Lstm; break;
@@ -147,8 +148,9 @@ public sealed partial class LstmGenerator
             default:
                 if (nonlinearity != (int)Nonlinearity.Tanh && nonlinearity != (int)Nonlinearity.Relu)
                 {
-                    return Fail(Diagnostics.UnknownValue, location, attributeName, name,
-                        Invariant($"Nonlinearity must be Tanh or Relu, but was {nonlinearity}"));
+                    // Reported alone: the sizes of a cell of unknown kind are not checked.
+                    diagnostics.Add(Info(Diagnostics.UnknownValue, location, attributeName, name,
+                        Invariant($"Nonlinearity must be Tanh or Relu, but was {nonlinearity}")));
                 }
 
                 kind = nonlinearity == (int)Nonlinearity.Relu ? CellKind.RnnRelu : CellKind.RnnTanh;
@@ -156,11 +158,15 @@ public sealed partial class LstmGenerator
         }
 
         // The runtime's own validation decides; each kind of error maps to its diagnostic.
-        var diagnostics = new List<DiagnosticInfo>();
-        foreach (ConfigError error in RecurrentConfig.Validate(kind, input, hidden, layers, bidirectional, bias, proj))
+        foreach (ConfigError error in diagnostics.Count > 0 ? [] : RecurrentConfig.Validate(kind, input, hidden, layers, bidirectional, bias, proj))
         {
             diagnostics.Add(error.Kind switch
             {
+                // A size left out is "required", not "was 0".
+                ConfigErrorKind.NotPositive when error.Argument == "inputSize" && !inputGiven =>
+                    Info(Diagnostics.Required, location, attributeName, name, "Input", "the features per time step, input_size"),
+                ConfigErrorKind.NotPositive when error.Argument == "hiddenSize" && !hiddenGiven =>
+                    Info(Diagnostics.Required, location, attributeName, name, "Hidden", "the units per gate, hidden_size"),
                 ConfigErrorKind.NotPositive => Info(Diagnostics.NotPositive, location, attributeName, name, PropertyOf(error.Argument),
                     Invariant($"{(error.Argument == "inputSize" ? input : error.Argument == "hiddenSize" ? hidden : layers)}")),
                 ConfigErrorKind.BadProjection => Info(Diagnostics.BadProjection, location, attributeName, name, Invariant($"{hidden}"), Invariant($"{proj}")),
@@ -170,17 +176,19 @@ public sealed partial class LstmGenerator
             });
         }
 
-        if (diagnostics.Count > 0)
-        {
-            return new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics));
-        }
-
         // Keyword-named identifiers (namespace @event, class @class) stay escaped in the emitted declarations.
         string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n
             ? n.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted))
             : "";
         var model = new CellModel(ns, new EquatableArray<ContainingType>(containing), Escape(name), attributeName, kind,
             input, hidden, layers, bidirectional, bias, batchFirst, proj);
+        if (diagnostics.Count > 0)
+        {
+            // The class itself is fine and only the attribute's values are not: a declaration of the members keeps code
+            // that uses the class free of knock-on errors, so the user sees this one error.
+            return new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics), Placeholder: model);
+        }
+
         KernelPlan plan = Planner.Plan(model);
         if (plan.Form == StepForm.Generic)
         {

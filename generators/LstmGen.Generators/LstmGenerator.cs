@@ -16,6 +16,7 @@ public sealed partial class LstmGenerator : IIncrementalGenerator
         public const string Model = "Model";
         public const string Plan = "Plan";
         public const string Diagnostics = "Diagnostics";
+        public const string Placeholder = "Placeholder";
     }
 
     /// <inheritdoc/>
@@ -41,6 +42,12 @@ public sealed partial class LstmGenerator : IIncrementalGenerator
                 .WithTrackingName(Steps.Diagnostics);
 
             context.RegisterSourceOutput(plans, static (spc, plan) => EmitSafely(spc, plan));
+
+            IncrementalValuesProvider<CellModel> placeholders = parsed
+                .Where(static r => r.Placeholder is not null)
+                .Select(static (r, _) => r.Placeholder!)
+                .WithTrackingName(Steps.Placeholder);
+            context.RegisterSourceOutput(placeholders, static (spc, model) => spc.AddSource(model.HintName, Emitter.EmitPlaceholder(model)));
             context.RegisterSourceOutput(diagnostics, static (spc, list) =>
             {
                 foreach (DiagnosticInfo info in list)

@@ -48,6 +48,33 @@ public class DiagnosticTests
         Assert.Contains("new Bi().Step", error.Location.SourceTree!.GetText().ToString(error.Location.SourceSpan), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Hidden = 3", "Input is required (the features per time step, input_size)")]
+    [InlineData("Input = 2", "Hidden is required (the units per gate, hidden_size)")]
+    public void LSTMGEN015_required_size_missing(string arguments, string message)
+    {
+        Diagnostic d = Single($"using LstmGen;\n[LstmCell({arguments})]\npublic partial class A {{ }}", "LSTMGEN015", DiagnosticSeverity.Error, generatesCode: true);
+        Assert.Contains(message, d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("[LstmCell(Input = 2, Hidden = 0)]", "LSTMGEN004")]
+    [InlineData("[LstmCell(Hidden = 3)]", "LSTMGEN015")]
+    [InlineData("[LstmCell(Input = 2, Hidden = 3, ProjSize = 3)]", "LSTMGEN005")]
+    [InlineData("[RnnCell(Input = 2, Hidden = 3, Nonlinearity = (Nonlinearity)7)]", "LSTMGEN011")]
+    [InlineData("[GruCell(Input = 2147483647, Hidden = 2147483647, Layers = 2147483647, Bidirectional = true)]", "LSTMGEN007")]
+    public void Invalid_values_give_their_error_alone_with_no_knock_on_errors(string attribute, string id)
+    {
+        // Code that uses the class: its members exist (declared only), so the attribute's error is the only one.
+        string source = "#pragma warning disable CS1591\nusing System;\nusing LstmGen;\n" + attribute + "\npublic partial class A { }\n"
+            + "public static class Use\n{\n    public static float[] Run()\n    {\n        var net = new A(seed: 1);\n"
+            + "        float[] x = new float[A.InputSize], y = new float[A.OutputSize];\n        net.Forward(x, y, 1);\n"
+            + "        IRecurrentNetwork<float> i = net;\n        _ = i.Config.HiddenSize + A.HiddenSize + A.StateRows;\n        return y;\n    }\n}\n";
+        (Compilation output, GeneratorDriverRunResult result) = GeneratorHarness.Run(GeneratorHarness.Compilation(source));
+        Assert.Equal(id, Assert.Single(result.Diagnostics).Id);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+    }
+
     [Fact]
     public void LSTMGEN001_class_not_partial() =>
         Single("using LstmGen;\n[LstmCell(Input = 2, Hidden = 3)]\npublic class A { }", "LSTMGEN001", DiagnosticSeverity.Error);
@@ -73,10 +100,9 @@ public class DiagnosticTests
     [InlineData("Input = 0, Hidden = 3", "Input", "0")]
     [InlineData("Input = 2, Hidden = -4", "Hidden", "-4")]
     [InlineData("Input = 2, Hidden = 3, Layers = 0", "Layers", "0")]
-    [InlineData("Hidden = 3", "Input", "0")]
     public void LSTMGEN004_size_not_positive(string arguments, string property, string value)
     {
-        Diagnostic d = Single($"using LstmGen;\n[RnnCell({arguments})]\npublic partial class A {{ }}", "LSTMGEN004", DiagnosticSeverity.Error);
+        Diagnostic d = Single($"using LstmGen;\n[RnnCell({arguments})]\npublic partial class A {{ }}", "LSTMGEN004", DiagnosticSeverity.Error, generatesCode: true);
         Assert.Contains($"{property} must be at least 1, but was {value}", d.GetMessage(), StringComparison.Ordinal);
     }
 
@@ -85,7 +111,7 @@ public class DiagnosticTests
     [InlineData(9)]
     [InlineData(-1)]
     public void LSTMGEN005_bad_projection(int proj) =>
-        Single($"using LstmGen;\n[LstmCell(Input = 2, Hidden = 6, ProjSize = {proj})]\npublic partial class A {{ }}", "LSTMGEN005", DiagnosticSeverity.Error);
+        Single($"using LstmGen;\n[LstmCell(Input = 2, Hidden = 6, ProjSize = {proj})]\npublic partial class A {{ }}", "LSTMGEN005", DiagnosticSeverity.Error, generatesCode: true);
 
     [Fact]
     public void LSTMGEN006_projection_on_a_GRU()
@@ -107,13 +133,13 @@ public class DiagnosticTests
             """;
         IEnumerable<MetadataReference> withoutRuntime = GeneratorHarness.Compilation().References
             .Where(r => !Path.GetFileName(r.Display ?? "").Equals("LstmGen.dll", StringComparison.Ordinal));
-        Single(source, "LSTMGEN006", DiagnosticSeverity.Error,
+        Single(source, "LSTMGEN006", DiagnosticSeverity.Error, generatesCode: true,
             references: withoutRuntime);
     }
 
     [Fact]
     public void LSTMGEN007_too_large() =>
-        Single("using LstmGen;\n[LstmCell(Input = 100000, Hidden = 100000)]\npublic partial class A { }", "LSTMGEN007", DiagnosticSeverity.Error);
+        Single("using LstmGen;\n[LstmCell(Input = 100000, Hidden = 100000)]\npublic partial class A { }", "LSTMGEN007", DiagnosticSeverity.Error, generatesCode: true);
 
     [Fact]
     public void LSTMGEN008_info_over_unroll_budget_still_generates_code()
@@ -156,7 +182,7 @@ public class DiagnosticTests
     [Fact]
     public void LSTMGEN011_unknown_nonlinearity() =>
         Single("using LstmGen;\n[RnnCell(Input = 2, Hidden = 3, Nonlinearity = (Nonlinearity)7)]\npublic partial class A { }",
-            "LSTMGEN011", DiagnosticSeverity.Error);
+            "LSTMGEN011", DiagnosticSeverity.Error, generatesCode: true);
 
     [Fact]
     public void A_method_overload_with_a_generated_name_is_allowed()
@@ -231,7 +257,7 @@ public class DiagnosticTests
         var descriptors = typeof(gen::LstmGen.Generators.LstmGenerator).Assembly.GetType("LstmGen.Generators.Diagnostics")!
             .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
             .Select(f => (DiagnosticDescriptor)f.GetValue(null)!).ToList();
-        Assert.Equal(13, descriptors.Select(d => d.Id).Distinct().Count());
+        Assert.Equal(14, descriptors.Select(d => d.Id).Distinct().Count());
         Assert.All(descriptors, d => Assert.StartsWith("LSTMGEN0", d.Id, StringComparison.Ordinal));
     }
 }

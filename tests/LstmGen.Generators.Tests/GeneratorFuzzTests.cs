@@ -83,7 +83,8 @@ public class GeneratorFuzzTests
     /// </summary>
     private static readonly (string Rule, string Id, Func<DrawnConfig, bool> IsBroken)[] ConfigRules =
     [
-        ("Input >= 1", "LSTMGEN004", d => d.Input < 1),
+        ("Input given", "LSTMGEN015", d => d.InputOmitted),
+        ("Input >= 1", "LSTMGEN004", d => !d.InputOmitted && d.Input < 1),
         ("Hidden >= 1", "LSTMGEN004", d => d.Hidden < 1),
         ("Layers >= 1", "LSTMGEN004", d => d.Layers < 1),
         ("ProjSize >= 0", "LSTMGEN005", d => d.Kind == CellKind.Lstm && d.Proj < 0),
@@ -96,7 +97,7 @@ public class GeneratorFuzzTests
     /// <summary>Not a rule of its own but its boundary, counted so the draw is known to reach it.</summary>
     private const string ProjEqualsHidden = "ProjSize == Hidden";
 
-    private sealed record DrawnConfig(CellKind Kind, int Input, int Hidden, int Layers, bool Bidirectional, bool Bias, int Proj)
+    private sealed record DrawnConfig(CellKind Kind, int Input, int Hidden, int Layers, bool Bidirectional, bool Bias, int Proj, bool InputOmitted)
     {
         /// <summary>
         /// PyTorch's parameter count, from its tensor shapes: per layer and direction weight_ih [G*H, in], weight_hh
@@ -212,7 +213,7 @@ public class GeneratorFuzzTests
                 : !partial ? "LSTMGEN001" : container == "nonpartial" ? "LSTMGEN009" : badEnum ? "LSTMGEN011" : null;
             (string[] expected, string[] brokenRules) = declarationError is not null
                 ? ([declarationError], [])
-                : new DrawnConfig(kind, omitInput ? 0 : input, hidden, layers, bidirectional, bias, proj).Expected();
+                : new DrawnConfig(kind, omitInput ? 0 : input, hidden, layers, bidirectional, bias, proj, omitInput).Expected();
 
             var s = new StringBuilder(marker);
             string typeParameters = generic ? "<T>" : "";

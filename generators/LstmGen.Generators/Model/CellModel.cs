@@ -51,5 +51,8 @@ internal sealed record LocationInfo(string FilePath, int Start, int Length, int 
 /// <summary>A diagnostic to report, with message arguments as strings.</summary>
 internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, EquatableArray<string> Arguments);
 
-/// <summary>The parse step's result: the model (null when nothing is generated) and the diagnostics.</summary>
-internal sealed record ParseResult(CellModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>
+/// The parse step's result: the model (null when no kernel is generated), the diagnostics, and for a class whose
+/// attribute values are invalid the model to declare its members from, so that code using it gets no knock-on errors.
+/// </summary>
+internal sealed record ParseResult(CellModel? Model, EquatableArray<DiagnosticInfo> Diagnostics, CellModel? Placeholder = null);
