@@ -26,7 +26,7 @@ public static class NetworkArguments
     {
         CheckBatch(batch);
         int seqLen = Multiple(input.Length, batch, config.InputSize, "input", "seqLen*batch*inputSize", "batch*inputSize");
-        CheckLength(output.Length, (long)seqLen * batch * config.OutputSize, "output", "output", "seqLen*batch*directions*outputHidden", seqLen, batch, config.OutputSize);
+        CheckLength(output.Length, (long)seqLen * batch * config.OutputSize, "output", null, "seqLen*batch*directions*outputHidden", new(seqLen, batch, config.OutputSize));
         CheckState(config, final.H, final.C, initial.H, initial.C, batch, "final", "initial");
         return seqLen;
     }
@@ -40,8 +40,8 @@ public static class NetworkArguments
             throw new InvalidOperationException("Backward needs a preceding Forward call with training: true.");
         }
 
-        CheckOptional(gradOutput.Length, (long)seqLen * batch * config.OutputSize, "gradOutput", "gradOutput", "seqLen*batch*directions*outputHidden", seqLen, batch, config.OutputSize);
-        CheckOptional(gradInput.Length, (long)seqLen * batch * config.InputSize, "gradInput", "gradInput", "seqLen*batch*inputSize", seqLen, batch, config.InputSize);
+        CheckOptional(gradOutput.Length, (long)seqLen * batch * config.OutputSize, "gradOutput", null, "seqLen*batch*directions*outputHidden", new(seqLen, batch, config.OutputSize));
+        CheckOptional(gradInput.Length, (long)seqLen * batch * config.InputSize, "gradInput", null, "seqLen*batch*inputSize", new(seqLen, batch, config.InputSize));
         CheckState(config, gradInitial.H, gradInitial.C, gradFinal.H, gradFinal.C, batch, "gradInitial", "gradFinal");
     }
 
@@ -54,17 +54,17 @@ public static class NetworkArguments
         }
 
         int batch = Multiple(input.Length, 1, config.InputSize, "input", "batch*inputSize", "inputSize");
-        CheckLength(state.H.Length, (long)config.StateRows * batch * config.OutputHidden, "state", "state.H", "layers*batch*outputHidden", config.StateRows, batch, config.OutputHidden);
+        CheckLength(state.H.Length, (long)config.StateRows * batch * config.OutputHidden, "state", "H", "layers*batch*outputHidden", new(config.StateRows, batch, config.OutputHidden));
         if (config.HasCellState)
         {
-            CheckLength(state.C.Length, (long)config.StateRows * batch * config.HiddenSize, "state", "state.C", "layers*batch*hiddenSize", config.StateRows, batch, config.HiddenSize);
+            CheckLength(state.C.Length, (long)config.StateRows * batch * config.HiddenSize, "state", "C", "layers*batch*hiddenSize", new(config.StateRows, batch, config.HiddenSize));
         }
         else if (!state.C.IsEmpty)
         {
-            throw NoCellState(config, "state", "state.C");
+            throw NoCellState(config, "state");
         }
 
-        CheckOptional(output.Length, (long)batch * config.OutputHidden, "output", "output", "batch*outputHidden", batch, config.OutputHidden);
+        CheckOptional(output.Length, (long)batch * config.OutputHidden, "output", null, "batch*outputHidden", new(batch, config.OutputHidden));
         return batch;
     }
 
@@ -96,44 +96,49 @@ public static class NetworkArguments
     {
         long hLength = (long)config.StateRows * batch * config.OutputHidden;
         long cLength = (long)config.StateRows * batch * config.HiddenSize;
-        CheckOptional(hOut.Length, hLength, outName, outName + ".H", "layers*directions*batch*outputHidden", config.StateRows, batch, config.OutputHidden);
-        CheckOptional(hIn.Length, hLength, inName, inName + ".H", "layers*directions*batch*outputHidden", config.StateRows, batch, config.OutputHidden);
+        CheckOptional(hOut.Length, hLength, outName, "H", "layers*directions*batch*outputHidden", new(config.StateRows, batch, config.OutputHidden));
+        CheckOptional(hIn.Length, hLength, inName, "H", "layers*directions*batch*outputHidden", new(config.StateRows, batch, config.OutputHidden));
         if (config.HasCellState)
         {
-            CheckOptional(cOut.Length, cLength, outName, outName + ".C", "layers*directions*batch*hiddenSize", config.StateRows, batch, config.HiddenSize);
-            CheckOptional(cIn.Length, cLength, inName, inName + ".C", "layers*directions*batch*hiddenSize", config.StateRows, batch, config.HiddenSize);
+            CheckOptional(cOut.Length, cLength, outName, "C", "layers*directions*batch*hiddenSize", new(config.StateRows, batch, config.HiddenSize));
+            CheckOptional(cIn.Length, cLength, inName, "C", "layers*directions*batch*hiddenSize", new(config.StateRows, batch, config.HiddenSize));
         }
         else if (!cIn.IsEmpty)
         {
-            throw NoCellState(config, inName, inName + ".C");
+            throw NoCellState(config, inName);
         }
         else if (!cOut.IsEmpty)
         {
-            throw NoCellState(config, outName, outName + ".C");
+            throw NoCellState(config, outName);
         }
     }
 
-    private static ArgumentException NoCellState(RecurrentConfig config, string parameter, string name) =>
-        new(FormattableString.Invariant($"{name} must be empty: a {config.Kind} has no cell state (only the LSTM has c)."), parameter);
+    private static ArgumentException NoCellState(RecurrentConfig config, string parameter) =>
+        new(FormattableString.Invariant($"{parameter}.C must be empty: a {config.Kind} has no cell state (only the LSTM has c)."), parameter);
 
-    private static void CheckOptional(int actual, long expected, string parameter, string name, string formula, params ReadOnlySpan<int> factors)
+    // The factors of an expected length, for the message: two or three sizes, passed as ints (a params span would be an
+    // array allocated on every call, and these checks run on every call).
+    private readonly record struct Factors(int A, int B, int C = -1)
+    {
+        public override string ToString() => C < 0 ? FormattableString.Invariant($"{A}*{B}") : FormattableString.Invariant($"{A}*{B}*{C}");
+    }
+
+    // part: "H" or "C" of a state argument, named "initial.H" in messages; null for a plain argument.
+    private static void CheckOptional(int actual, long expected, string parameter, string? part, string formula, Factors factors)
     {
         if (actual != 0)
         {
-            CheckLength(actual, expected, parameter, name, formula, factors, optional: true);
+            CheckLength(actual, expected, parameter, part, formula, factors, optional: true);
         }
     }
 
-    private static void CheckLength(int actual, long expected, string parameter, string name, string formula, params ReadOnlySpan<int> factors) =>
-        CheckLength(actual, expected, parameter, name, formula, factors, optional: false);
-
-    private static void CheckLength(int actual, long expected, string parameter, string name, string formula, ReadOnlySpan<int> factors, bool optional)
+    private static void CheckLength(int actual, long expected, string parameter, string? part, string formula, Factors factors, bool optional = false)
     {
         if (actual != expected)
         {
             // The message is built only on failure, so the check allocates nothing on the hot path.
             throw new ArgumentException(
-                FormattableString.Invariant($"{name} must have {formula} = {string.Join("*", factors.ToArray())} = {expected} elements{(optional ? " (or be empty)" : "")}, but has {actual}."), parameter);
+                FormattableString.Invariant($"{(part is null ? parameter : parameter + "." + part)} must have {formula} = {factors} = {expected} elements{(optional ? " (or be empty)" : "")}, but has {actual}."), parameter);
         }
     }
 }

@@ -193,41 +193,6 @@ public class GeneratedNetworkTests
     /// the switch routes every call there over the same parameters (the math is tested by <see cref="Generated_equals_generic"/>
     /// and the PyTorch fixtures).
     /// </summary>
-    [Fact]
-    public void ScalarPath_DelegatesToOracle_WhenForced()
-    {
-        var net = new BiGru(seed: 4);
-        var rng = new Random(4);
-        float[] input = GeneratedVsGeneric.Random(rng, 3 * 2 * BiGru.InputSize);
-        float[] up = GeneratedVsGeneric.Random(rng, 3 * 2 * BiGru.OutputSize);
-        (float[] Output, float[] Grads) Run()
-        {
-            float[] output = new float[up.Length];
-            net.Parameters.ZeroGradients();
-            net.Forward(input, output, 2, training: true);
-            net.Backward(up);
-            return (output, net.Parameters.Gradients.ToArray());
-        }
-
-        (float[] vectorOut, float[] vectorGrads) = Run();
-        BiGru.ForceScalarPath = true;
-        try
-        {
-            (float[] scalarOut, float[] scalarGrads) = Run();
-            var generic = new RecurrentNetwork<float>(net.Parameters);
-            float[] genericOut = new float[up.Length];
-            generic.Forward(input, genericOut, 2);
-            Assert.Equal(genericOut, scalarOut);
-            double tolerance = GeneratedVsGeneric.Tolerance(net.Config, 3);
-            TensorAssert.Close("vector vs scalar output", Array.ConvertAll(scalarOut, v => (double)v), (ReadOnlySpan<float>)vectorOut, tolerance, 1e-12);
-            TensorAssert.Close("vector vs scalar grads", Array.ConvertAll(scalarGrads, v => (double)v), (ReadOnlySpan<float>)vectorGrads, tolerance, 1e-12);
-        }
-        finally
-        {
-            BiGru.ForceScalarPath = false;
-        }
-    }
-
     [Theory]
     [MemberData(nameof(Cells))]
     public void Every_argument_length_is_checked(string cell)

@@ -14,6 +14,7 @@ namespace LstmGen.Specialized.Tests;
 /// What it can catch is the wiring: the fallback not being taken on such a machine, a call reaching the vector kernels
 /// anyway, or the delegate seeing other parameters or arguments. The oracle's own math is tested against PyTorch.
 /// </remarks>
+[Collection(ScalarPathSwitch.Name)]
 public class ScalarPathWiringTests
 {
     internal const string Argument = "--scalar-path-check";
@@ -39,6 +40,41 @@ public class ScalarPathWiringTests
         Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}\n{output}\n{await error}");
         Assert.Contains("Vector256 accelerated: False", output, StringComparison.Ordinal);
         Assert.Contains("scalar path matches the generic path", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ScalarPath_DelegatesToOracle_WhenForced()
+    {
+        var net = new BiGru(seed: 4);
+        var rng = new Random(4);
+        float[] input = GeneratedVsGeneric.Random(rng, 3 * 2 * BiGru.InputSize);
+        float[] up = GeneratedVsGeneric.Random(rng, 3 * 2 * BiGru.OutputSize);
+        (float[] Output, float[] Grads) Run()
+        {
+            float[] output = new float[up.Length];
+            net.Parameters.ZeroGradients();
+            net.Forward(input, output, 2, training: true);
+            net.Backward(up);
+            return (output, net.Parameters.Gradients.ToArray());
+        }
+
+        (float[] vectorOut, float[] vectorGrads) = Run();
+        BiGru.ForceScalarPath = true;
+        try
+        {
+            (float[] scalarOut, float[] scalarGrads) = Run();
+            var generic = new RecurrentNetwork<float>(net.Parameters);
+            float[] genericOut = new float[up.Length];
+            generic.Forward(input, genericOut, 2);
+            Assert.Equal(genericOut, scalarOut);
+            double tolerance = GeneratedVsGeneric.Tolerance(net.Config, 3);
+            TensorAssert.Close("vector vs scalar output", Array.ConvertAll(scalarOut, v => (double)v), (ReadOnlySpan<float>)vectorOut, tolerance, 1e-12);
+            TensorAssert.Close("vector vs scalar grads", Array.ConvertAll(scalarGrads, v => (double)v), (ReadOnlySpan<float>)vectorGrads, tolerance, 1e-12);
+        }
+        finally
+        {
+            BiGru.ForceScalarPath = false;
+        }
     }
 
     /// <summary>Runs in the child process: every declared cell, forward (training), backward and Step.</summary>
@@ -71,4 +107,13 @@ public class ScalarPathWiringTests
 public static class Program
 {
     public static int Main(string[] args) => args.Length == 1 && args[0] == ScalarPathWiringTests.Argument ? ScalarPathWiringTests.Check() : 0;
+}
+/// <summary>
+/// Tests that flip a generated class's ForceScalarPath, a process-wide static, run alone: a test of the same class running
+/// beside them would see its calls change path halfway (and rows that must be bit-identical differ in rounding).
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ScalarPathSwitch
+{
+    public const string Name = "Scalar path switch";
 }

@@ -31,7 +31,7 @@ public sealed partial class PackedNetwork<TKernel>
         float[]? rented = Scratch.RentIfLarge(length, nameof(gradOutput));
         try
         {
-            var scratch = new Scratch(rented is null ? stackalloc float[(int)length] : rented.AsSpan(0, (int)length));
+            var scratch = new Scratch(rented is null ? stackalloc float[(int)length] : Scratch.Cleared(rented, length));
             Span<float> dgx = scratch.Take(rows * gp);
             Span<float> dgh = TKernel.RecurrentBiasApart ? scratch.Take(rows * gp) : dgx;
             Span<float> bufferA = scratch.Take(rows * TKernel.OutputSize);

@@ -36,7 +36,7 @@ public sealed partial class PackedNetwork<TKernel>
         float[]? rented = Scratch.RentIfLarge(length, nameof(seqLen));
         try
         {
-            var scratch = new Scratch(rented is null ? stackalloc float[(int)length] : rented.AsSpan(0, (int)length));
+            var scratch = new Scratch(rented is null ? stackalloc float[(int)length] : Scratch.Cleared(rented, length));
             Span<float> xproj = scratch.Take(rows * gp);
             Span<float> bufferA = scratch.Take(training ? 0 : rows * TKernel.OutputSize);
             Span<float> bufferB = scratch.Take(training ? 0 : rows * TKernel.OutputSize);

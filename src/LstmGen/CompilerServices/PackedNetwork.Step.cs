@@ -34,7 +34,7 @@ public sealed partial class PackedNetwork<TKernel>
         float[]? rented = Scratch.RentIfLarge(StepScratchLength, nameof(batch));
         try
         {
-            StepRows(w, input, batch, h, c, output, new Scratch(rented.AsSpan(0, StepScratchLength)));
+            StepRows(w, input, batch, h, c, output, new Scratch(Scratch.Cleared(rented!, StepScratchLength)));
         }
         finally
         {

@@ -11,7 +11,7 @@ namespace LstmGen.CompilerServices;
 /// float[]? rented = Scratch.RentIfLarge(length, nameof(seqLen));
 /// try
 /// {
-///     var scratch = new Scratch(rented is null ? stackalloc float[(int)length] : rented.AsSpan(0, (int)length));
+///     var scratch = new Scratch(rented is null ? stackalloc float[(int)length] : Scratch.Cleared(rented, length));
 ///     Span&lt;float&gt; a = scratch.Take(n);
 /// }
 /// finally { Scratch.Return(rented); }
@@ -25,11 +25,18 @@ public ref struct Scratch
 
     private Span<float> _rest;
 
-    /// <summary>Scratch over <paramref name="memory"/>, zeroed so that padding lanes start at zero.</summary>
-    public Scratch(Span<float> memory)
+    /// <summary>
+    /// Scratch over zeroed <paramref name="memory"/> (padding lanes must start at zero): a <c>stackalloc</c>, which C#
+    /// zeroes, or <see cref="Cleared"/> of a rented array.
+    /// </summary>
+    public Scratch(Span<float> memory) => _rest = memory;
+
+    /// <summary>The first <paramref name="length"/> floats of <paramref name="rented"/>, zeroed.</summary>
+    public static Span<float> Cleared(float[] rented, long length)
     {
+        Span<float> memory = rented.AsSpan(0, (int)length);
         memory.Clear();
-        _rest = memory;
+        return memory;
     }
 
     /// <summary>The next <paramref name="length"/> floats.</summary>
