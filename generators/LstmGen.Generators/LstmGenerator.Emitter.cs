@@ -20,6 +20,11 @@ internal static class Emitter
     private const string State = "global::LstmGen.StateSpan<float>";
     private const string RoState = "global::LstmGen.ReadOnlyStateSpan<float>";
 
+    // The interface members' signatures, shared by the forwarding members and the placeholder's declarations.
+    private const string ForwardSignature = "public void Forward(" + RoSpan + " input, " + Span + " output, int batch, " + RoState + " initial = default, " + State + " final = default, bool training = false)";
+    private const string BackwardSignature = "public void Backward(" + RoSpan + " gradOutput, " + Span + " gradInput = default, " + RoState + " gradFinal = default, " + State + " gradInitial = default)";
+    private const string StepSignature = "public void Step(" + RoSpan + " input, " + Span + " output, " + State + " state)";
+
     public static string Emit(KernelPlan plan)
     {
         string how = plan.Form switch
@@ -37,33 +42,20 @@ internal static class Emitter
     /// </summary>
     public static string EmitPlaceholder(CellModel m)
     {
-        int directions = m.Bidirectional ? 2 : 1, hOut = m.ProjSize > 0 ? m.ProjSize : m.Hidden;
         string fail = Inv($"throw new global::System.InvalidOperationException(\"[{m.AttributeName}] on {m.ClassName} has invalid values; see its error.\")");
         return EmitFile(m, Inv($"[{m.AttributeName}]"), "Its values are invalid (reported as an error): members declared only, so code using the class shows that error alone.", w =>
         {
             w.Line($"#pragma warning disable CS1591 // declarations only: the attribute's error fails the build");
             using (w.Block($"partial class {m.ClassName} : global::LstmGen.IRecurrentNetwork<float>"))
             {
-                w.Line($"// The attribute's values as given (invalid).");
-                foreach ((string name, object value) in new (string, object)[]
-                {
-                    ("InputSize", m.Input), ("HiddenSize", m.Hidden), ("NumLayers", m.Layers), ("Directions", directions),
-                    ("ProjSize", m.ProjSize), ("OutputHidden", hOut), ("OutputSize", Clamp((long)directions * hOut)),
-                    ("StateRows", Clamp((long)m.Layers * directions)), ("GateCount", RecurrentConfig.GatesOf(m.Kind)),
-                })
-                {
-                    w.Line($"public const int {name} = {value};");
-                }
-
-                w.Line($"public const bool Bidirectional = {Bool(m.Bidirectional)}, BatchFirst = {Bool(m.BatchFirst)}, Bias = {Bool(m.Bias)};");
-                w.Line();
+                EmitShapeConstants(w, m);
                 w.Line($"public {m.ClassName}(ulong seed = 0) => {fail};");
                 w.Line($"public {m.ClassName}(global::LstmGen.ParameterSet<float> parameters) => {fail};");
                 w.Line($"public global::LstmGen.RecurrentConfig Config => {fail};");
                 w.Line($"public global::LstmGen.ParameterSet<float> Parameters => {fail};");
-                w.Line($"public void Forward({RoSpan} input, {Span} output, int batch, {RoState} initial = default, {State} final = default, bool training = false) => {fail};");
-                w.Line($"public void Backward({RoSpan} gradOutput, {Span} gradInput = default, {RoState} gradFinal = default, {State} gradInitial = default) => {fail};");
-                w.Line($"public void Step({RoSpan} input, {Span} output, {State} state) => {fail};");
+                w.Line($"{ForwardSignature} => {fail};");
+                w.Line($"{BackwardSignature} => {fail};");
+                w.Line($"{StepSignature} => {fail};");
             }
         });
     }
@@ -133,7 +125,7 @@ internal static class Emitter
         w.Line($"/// </remarks>");
         using (w.Block($"partial class {m.ClassName} : global::LstmGen.IRecurrentNetwork<float>"))
         {
-            EmitShapeConstants(w, plan);
+            EmitShapeConstants(w, m);
             w.Line($"private readonly {(packed ? Driver : GenericNetwork)} _network;");
             w.Line();
             EmitConstructors(w, plan);
@@ -145,10 +137,10 @@ internal static class Emitter
         }
     }
 
-    private static void EmitShapeConstants(SourceWriter w, KernelPlan plan)
+    // From the model alone (RecurrentConfig's rules, clamped to int), so that a placeholder of invalid values has them too.
+    private static void EmitShapeConstants(SourceWriter w, CellModel m)
     {
-        CellModel m = plan.Model;
-        RecurrentConfig c = plan.Config;
+        int directions = m.Bidirectional ? 2 : 1, hOut = m.ProjSize > 0 ? m.ProjSize : m.Hidden;
         void Const(string type, string name, object value, string doc)
         {
             w.Line($"/// <summary>{doc}</summary>");
@@ -159,12 +151,12 @@ internal static class Emitter
         Const("int", "InputSize", m.Input, "<c>input_size</c>: features per time step.");
         Const("int", "HiddenSize", m.Hidden, "<c>hidden_size</c>: units per gate.");
         Const("int", "NumLayers", m.Layers, "<c>num_layers</c>.");
-        Const("int", "Directions", c.Directions, "1, or 2 when bidirectional.");
+        Const("int", "Directions", directions, "1, or 2 when bidirectional.");
         Const("int", "ProjSize", m.ProjSize, "<c>proj_size</c>; 0 when there is no projection.");
-        Const("int", "OutputHidden", c.OutputHidden, "Size of h: ProjSize when projecting, else HiddenSize.");
-        Const("int", "OutputSize", c.OutputSize, "Features of each output step: Directions * OutputHidden.");
-        Const("int", "StateRows", c.StateRows, "Rows of h0/h_n (and c0/c_n): NumLayers * Directions.");
-        Const("int", "GateCount", c.GateCount, "Gates stacked in the weight matrices.");
+        Const("int", "OutputHidden", hOut, "Size of h: ProjSize when projecting, else HiddenSize.");
+        Const("int", "OutputSize", Clamp((long)directions * hOut), "Features of each output step: Directions * OutputHidden.");
+        Const("int", "StateRows", Clamp((long)m.Layers * directions), "Rows of h0/h_n (and c0/c_n): NumLayers * Directions.");
+        Const("int", "GateCount", RecurrentConfig.GatesOf(m.Kind), "Gates stacked in the weight matrices.");
         Const("bool", "Bidirectional", Bool(m.Bidirectional), "<c>bidirectional</c>.");
         Const("bool", "BatchFirst", Bool(m.BatchFirst), "<c>batch_first</c>: sequences are (batch, seq, feature).");
         Const("bool", "Bias", Bool(m.Bias), "<c>bias</c>.");
@@ -220,11 +212,11 @@ internal static class Emitter
         w.Line($"public global::LstmGen.ParameterSet<float> Parameters => _network.Parameters;");
         w.Line();
         w.Line($"/// <inheritdoc/>");
-        w.Line($"public void Forward({RoSpan} input, {Span} output, int batch, {RoState} initial = default, {State} final = default, bool training = false)");
+        w.Line($"{ForwardSignature}");
         w.Line($"    => _network.Forward(input, output, batch, initial, final, training);");
         w.Line();
         w.Line($"/// <inheritdoc/>");
-        w.Line($"public void Backward({RoSpan} gradOutput, {Span} gradInput = default, {RoState} gradFinal = default, {State} gradInitial = default)");
+        w.Line($"{BackwardSignature}");
         w.Line($"    => _network.Backward(gradOutput, gradInput, gradFinal, gradInitial);");
         w.Line();
         w.Line($"/// <inheritdoc/>");
@@ -235,7 +227,7 @@ internal static class Emitter
             w.Line($"[global::System.Obsolete(\"Step streams one time step forward, but {plan.Model.ClassName} is bidirectional and needs the whole sequence: use Forward.\", true, DiagnosticId = \"{StepOnBidirectionalId}\")]");
         }
 
-        w.Line($"public void Step({RoSpan} input, {Span} output, {State} state) => _network.Step(input, output, state);");
+        w.Line($"{StepSignature} => _network.Step(input, output, state);");
         if (packed)
         {
             w.Line();

@@ -21,9 +21,6 @@ internal sealed record KernelPlan(CellModel Model, StepForm Form, int EstimatedS
     /// <summary>The packed weights and tape record the kernel works on (the runtime's own definition).</summary>
     public PackedLayout Layout => new(Model.ToConfig());
 
-    /// <summary>The shape.</summary>
-    public RecurrentConfig Config => Layout.Config;
-
     /// <summary>True when the step is straight-line code.</summary>
     public bool UnrollStep => Form == StepForm.Unrolled;
 

@@ -32,9 +32,6 @@ internal static class Code
     /// <summary>a * b + c, fused.</summary>
     public static string Fma(string a, string b, string c) => Inv($"{V}.FusedMultiplyAdd({a}, {b}, {c})");
 
-    /// <summary>A reference <paramref name="offset"/> floats after <paramref name="reference"/>.</summary>
-    public static string At(string reference, long offset) => Inv($"ref {U}.Add(ref {reference}, {offset})");
-
     public static string Bool(bool value) => value ? "true" : "false";
 
     public static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

@@ -152,7 +152,7 @@ public sealed partial class PackedNetwork<TKernel>
         int real = TKernel.HiddenSize % 8;
         if (real != 0)
         {
-            Vector256<float> mask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(real)).AsSingle();
+            Vector256<float> mask = RealLanes(real);
             ref float last = ref Unsafe.Add(ref dg, TKernel.GateColumns - (TKernel.Config.GateCount * 8));
             for (int g = 0; g < TKernel.Config.GateCount; g++)
             {
@@ -168,7 +168,7 @@ public sealed partial class PackedNetwork<TKernel>
         int real = TKernel.OutputHidden % 8;
         if (real != 0)
         {
-            Vector256<float> mask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(real)).AsSingle();
+            Vector256<float> mask = RealLanes(real);
             int last = TKernel.OutputHiddenPadded - 8;
             for (int b = 0; b < batch; b++)
             {
@@ -177,6 +177,10 @@ public sealed partial class PackedNetwork<TKernel>
             }
         }
     }
+
+    // All bits set in the lanes below real, zero above: AND keeps the real lanes and zeroes the padding, NaN included.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> RealLanes(int real) => Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(real)).AsSingle();
 
     // Through h = W_hr h_full: dW_hr += dh h_fullᵀ (kept transposed, like the packed W_hr), and tmp = W_hrᵀ dh, the
     // gradient of h_full that the cell's backward takes instead of dh.
