@@ -49,7 +49,7 @@ public sealed partial class PackedNetwork<TKernel>
             Span<float> record = scratch.Take(2 * TKernel.RecordLength);
             Span<float> gh = scratch.Take(batch * gp);
             float[] tape = _tape.Buffer;
-            bool batched = !TKernel.Unrolled || batch >= MinBatchedRows;
+            bool batched = batch >= (TKernel.Unrolled ? MinBatchedRows : MinBatchedRowsLooped);
             scoped ReadOnlySpan<float> layerIn = input;
             bool inBatchFirst = TKernel.BatchFirst;
             for (int layer = 0; layer < TKernel.Layers; layer++)
