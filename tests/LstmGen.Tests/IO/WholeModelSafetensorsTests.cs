@@ -236,6 +236,19 @@ public class WholeModelSafetensorsTests
         Assert.Equal("dtype", half.ParamName);
         Assert.StartsWith("Parameters are saved as F32 or F64, not BF16: 16-bit types would round them.", half.Message, StringComparison.Ordinal);
 
+        // A null metadata value fails before a byte is written.
+        var stream = new MemoryStream();
+        var nullValue = Assert.Throws<ArgumentException>(() => new SafetensorsWriter { Metadata = { ["note"] = null! } }.WriteTo(stream));
+        Assert.Equal("metadata", nullValue.ParamName);
+        Assert.StartsWith("Metadata 'note' is null; metadata values are strings.", nullValue.Message, StringComparison.Ordinal);
+        Assert.Equal(0, stream.Length);
+
+        // Only float and double convert, on either side.
+        var type = Assert.Throws<NotSupportedException>(() => writer.Add("h", [Half.One], [1]));
+        Assert.Equal("Safetensors IO supports float and double parameters, not Half.", type.Message);
+        using SafetensorsReader reader = SafetensorsReader.Open(ModelFile);
+        Assert.Equal(type.Message, Assert.Throws<NotSupportedException>(() => reader.Read<Half>("fc.bias")).Message);
+
         var set = Assert.Throws<ArgumentException>(() => new Linear<float>(2, 3).Set(new float[8]));
         Assert.Equal("values", set.ParamName);
         Assert.StartsWith("values must have the 9 elements of W (3x2) and b, but has 8.", set.Message, StringComparison.Ordinal);
