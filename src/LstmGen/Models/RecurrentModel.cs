@@ -28,7 +28,7 @@ public enum HeadInput
 /// One model must not be trained from two threads at once.
 /// </remarks>
 /// <typeparam name="T">Element type: <see cref="float"/> or <see cref="double"/>.</typeparam>
-public sealed class RecurrentModel<T>
+public sealed partial class RecurrentModel<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     private T[] _hidden = [], _headOut = [], _gradHeadOut = [], _gradHeadIn = [], _gradHidden = [], _hN = [], _cN = [], _gradHN = [];
@@ -43,7 +43,7 @@ public sealed class RecurrentModel<T>
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(head);
-        if (!Enum.IsDefined(headInput))
+        if (!System.Enum.IsDefined(headInput))
         {
             throw new ArgumentOutOfRangeException(nameof(headInput), headInput, "headInput must be EachStep, LastStep or FinalHidden.");
         }

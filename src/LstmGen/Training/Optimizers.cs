@@ -57,7 +57,13 @@ public abstract class Optimizer<T> : ILearningRateController
     }
 
     /// <summary>Number of <see cref="Step"/> calls so far.</summary>
-    public int StepCount { get; private set; }
+    public int StepCount { get; internal set; }
+
+    /// <summary>
+    /// The state a checkpoint saves, by PyTorch's <c>state_dict</c> slot names (<c>momentum_buffer</c>, <c>exp_avg</c>,
+    /// <c>exp_avg_sq</c>): one array per parameter buffer, as long as it.
+    /// </summary>
+    internal virtual IEnumerable<(string Slot, T[][] Buffers)> StateSlots => [];
 
     /// <summary>Applies one update from the current gradients.</summary>
     public void Step()
@@ -127,6 +133,8 @@ public sealed class Sgd<T> : Optimizer<T>
         _momentum = NewState();
     }
 
+    internal override IEnumerable<(string Slot, T[][] Buffers)> StateSlots => [("momentum_buffer", _momentum)];
+
     /// <inheritdoc/>
     protected override void Update(int index, Span<T> values, ReadOnlySpan<T> gradients)
     {
@@ -183,6 +191,8 @@ public sealed class Adam<T> : Optimizer<T>
         _m = NewState();
         _v = NewState();
     }
+
+    internal override IEnumerable<(string Slot, T[][] Buffers)> StateSlots => [("exp_avg", _m), ("exp_avg_sq", _v)];
 
     /// <inheritdoc/>
     protected override void Update(int index, Span<T> values, ReadOnlySpan<T> gradients)
