@@ -62,6 +62,34 @@ public class RecurrentModelTests
     }
 
     [Fact]
+    public void A_PyTorch_lstm_fc_module_loads_in_one_call_and_trains_to_its_gradients()
+    {
+        // tests/fixtures/safetensors/lstm_fc.*: PyTorch's state_dict of {lstm: LSTM(3, 5, 2), fc: Linear(5, 2)}, written by
+        // the script beside it, with fc(output[-1]) and one MSE training step's gradients computed in float64.
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "fixtures", "safetensors", "lstm_fc.json")));
+        JsonElement f = doc.RootElement;
+        var config = new RecurrentConfig(CellKind.Lstm, 3, 5, numLayers: 2);
+        RecurrentModel<double> model = RecurrentModel<double>.Load(Path.Combine(AppContext.BaseDirectory, "fixtures", "safetensors", "lstm_fc.safetensors"),
+            config, HeadInput.LastStep, "lstm.", "fc.");
+        double[] input = Data(f.GetProperty("input"));
+        double[] prediction = new double[2 * 2];
+        model.Predict(input, prediction, batch: 2);
+        TensorAssert.Close<double>("fc(output[-1])", Data(f.GetProperty("float64").GetProperty("head")), prediction, GradientRelative, FixtureRunner.Floor);
+
+        // lr 0: the gradients stay for comparison and the parameters do not move.
+        double loss = model.TrainStep(input, 2, Data(f.GetProperty("target")), new Sgd<double>(model.Parameters, lr: 0));
+        Assert.Equal(f.GetProperty("loss64").GetDouble(), loss, GradientRelative);
+        JsonElement grads = f.GetProperty("grads64");
+        foreach (ParameterInfo p in model.Network.Parameters.Layout.Parameters)
+        {
+            TensorAssert.Close<double>("grad lstm." + p.Name, Data(grads.GetProperty("lstm." + p.Name)), model.Network.Parameters.Gradient(p.Name), GradientRelative, FixtureRunner.Floor);
+        }
+
+        TensorAssert.Close<double>("grad fc.weight", Data(grads.GetProperty("fc.weight")), model.Head.Gradients[..10], GradientRelative, FixtureRunner.Floor);
+        TensorAssert.Close<double>("grad fc.bias", Data(grads.GetProperty("fc.bias")), model.Head.Gradients[10..], GradientRelative, FixtureRunner.Floor);
+    }
+
+    [Fact]
     public void Bad_arguments_name_what_was_expected()
     {
         var net = new RecurrentNetwork<double>(new RecurrentConfig(CellKind.Gru, 2, 3), seed: 1);
