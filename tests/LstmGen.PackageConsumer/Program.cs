@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using LstmGen;
 using LstmGen.Consumer;
 
@@ -33,7 +32,7 @@ if (!(worst < 1e-5) || fromGenerated.All(v => v == 0))
 
 // The kernel path this process takes; CI names the paths it expects (LSTMGEN_EXPECT_PATH, comma-separated), so a build
 // that silently falls back to another path fails.
-string path = Vector256.IsHardwareAccelerated ? "Vector256" : "Scalar";
+string path = cell.KernelPath.ToString();
 Console.WriteLine($"package consumer: kernel path {path} ({RuntimeInformation.ProcessArchitecture}, {(RuntimeFeature.IsDynamicCodeSupported ? "JIT" : "NativeAOT")})");
 if (Environment.GetEnvironmentVariable("LSTMGEN_EXPECT_PATH") is { Length: > 0 } expected
     && !expected.Split(',', StringSplitOptions.TrimEntries).Contains(path))
