@@ -92,15 +92,21 @@ public static class Trainers
             curve.Add(epochLoss / o.BatchesPerEpoch);
         }
 
+        double testLoss = ReberTest(model.Model, ReberTestStrings(o), out int solved);
+        return new TrainingResult(model.Name, "reber", curve, testLoss, solved / (double)o.TestSize, clock.Elapsed);
+    }
+
+    /// <summary>The Reber test set: fresh strings from a different seed than training's.</summary>
+    public static (int[] Symbols, int[] Legal)[] ReberTestStrings(TrainingOptions o)
+    {
         var test = new EmbeddedReber(o.Seed ^ 0x5EED_7E57UL);
-        var testStrings = new (int[] Symbols, int[] Legal)[o.TestSize];
-        for (int s = 0; s < testStrings.Length; s++)
+        var strings = new (int[] Symbols, int[] Legal)[o.TestSize];
+        for (int s = 0; s < strings.Length; s++)
         {
-            testStrings[s] = test.Sample();
+            strings[s] = test.Sample();
         }
 
-        double testLoss = ReberTest(model.Model, testStrings, out int solved);
-        return new TrainingResult(model.Name, "reber", curve, testLoss, solved / (double)o.TestSize, clock.Elapsed);
+        return strings;
     }
 
     /// <summary>Test loss and the number of strings whose every next-symbol prediction is a legal set.</summary>
