@@ -266,9 +266,18 @@ internal sealed class AmpJson(string source)
             return "the file is empty; an amp model file is a JSON object.";
         }
 
-        bool atEnd = rest.Trim(" \t\r\n"u8).IsEmpty || e.Message.Contains("end of the JSON payload", StringComparison.Ordinal)
-            || e.Message.Contains("more data", StringComparison.Ordinal);
-        return $"the file is not valid JSON{position}{(atEnd ? ", it ends early (is it truncated?)" : "")}: {e.Message}";
+        // System.Text.Json appends the position 0-based; it is given 1-based above.
+        string reason = e.Message;
+        int suffix = reason.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        reason = suffix > 0 ? reason[..suffix] : reason;
+        if (reason.Contains("Duplicate property", StringComparison.Ordinal))
+        {
+            return $"the file has a key twice ({reason}); every key of a JSON object must be unique.";
+        }
+
+        bool atEnd = (offset >= 0 && rest.Trim(" \t\r\n"u8).IsEmpty) || reason.Contains("end of the JSON payload", StringComparison.Ordinal)
+            || reason.Contains("invalid end of", StringComparison.Ordinal);
+        return $"the file is not valid JSON{position}{(atEnd ? "; it ends early (is it truncated?)" : "")}: {reason}";
     }
 
     // The byte offset of a 0-based (line, byte in line) position, or -1 when unknown.
