@@ -1,42 +1,30 @@
-using LstmGen.Training;
-
 namespace LstmGen.IO;
 
 /// <summary>
 /// Runs an <see cref="AmpModel"/> over a signal in blocks of any size, carrying the state from block to block, as an
 /// audio callback does: per frame <c>u = x</c> with <c>u[0] = x[0]·InputGain</c>, then
 /// <c>y = (Head(rnn(u)) + (Residual ? u[0] : 0))·OutputGain</c>. Starts from a zero state; nothing is allocated per block.
-/// Not for concurrent use: one processor per audio stream.
+/// Not for concurrent use: one processor per audio stream. The network, head and residual run in a
+/// <see cref="RecurrentStream{T}"/>; the processor adds the gains.
 /// </summary>
 public sealed class AmpProcessor
 {
     // The gained input is staged in chunks of this many frames, so a block of any length needs no allocation.
     private const int ChunkFrames = 256;
 
-    private readonly IRecurrentNetwork<float> _network;
-    private readonly Linear<float> _head;
-    private readonly bool _residual;
+    private readonly RecurrentStream<float> _stream;
     private readonly float _inputGain;
     private readonly float _outputGain;
     private readonly float[] _scaled;
-    private readonly float[] _h;
-    private readonly float[] _c;
-    private readonly float[] _hidden;
 
     internal AmpProcessor(AmpModel model, IRecurrentNetwork<float> network)
     {
-        _network = network;
-        _head = model.Head;
-        _residual = model.Residual;
+        _stream = new RecurrentStream<float>(network, model.Head, model.Residual);
         _inputGain = model.InputGain;
         _outputGain = model.OutputGain;
         InputSize = model.InputSize;
         OutputSize = model.OutputSize;
         _scaled = _inputGain == 1 ? [] : new float[ChunkFrames * InputSize];
-        RecurrentConfig config = network.Config;
-        _h = new float[config.StateRows * config.OutputHidden];
-        _c = new float[config.HasCellState ? config.StateRows * config.HiddenSize : 0];
-        _hidden = new float[config.OutputHidden];
     }
 
     /// <summary>Features per input frame (the audio sample first).</summary>
@@ -67,7 +55,7 @@ public sealed class AmpProcessor
             int count = Math.Min(ChunkFrames, frames - start);
             ReadOnlySpan<float> x = input.Slice(start * InputSize, count * InputSize);
             Span<float> y = output.Slice(start * OutputSize, count * OutputSize);
-            ProcessChunk(Gained(x), y);
+            _stream.Process(Gained(x), y);
             if (_outputGain != 1)
             {
                 foreach (ref float v in y)
@@ -79,11 +67,7 @@ public sealed class AmpProcessor
     }
 
     /// <summary>Sets the state back to zero, as after loading.</summary>
-    public void Reset()
-    {
-        Array.Clear(_h);
-        Array.Clear(_c);
-    }
+    public void Reset() => _stream.Reset();
 
     // u: the input with its audio channel multiplied by the input gain (staged only when the gain is not 1).
     private ReadOnlySpan<float> Gained(ReadOnlySpan<float> x)
@@ -101,24 +85,5 @@ public sealed class AmpProcessor
         }
 
         return u;
-    }
-
-    private void ProcessChunk(ReadOnlySpan<float> u, Span<float> y)
-    {
-        int frames = u.Length / InputSize;
-        for (int t = 0; t < frames; t++)
-        {
-            ReadOnlySpan<float> frame = u.Slice(t * InputSize, InputSize);
-            Span<float> outFrame = y.Slice(t * OutputSize, OutputSize);
-            _network.Step(frame, _hidden, new StateSpan<float>(_h, _c));
-            _head.Forward(_hidden, 1, outFrame);
-            if (_residual)
-            {
-                for (int j = 0; j < OutputSize; j++)
-                {
-                    outFrame[j] += frame[j];
-                }
-            }
-        }
     }
 }

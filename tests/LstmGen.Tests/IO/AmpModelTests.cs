@@ -89,8 +89,8 @@ public class AmpModelTests(ITestOutputHelper log)
     [MemberData(nameof(GuitarMLModels))]
     public void GuitarML_equals_the_composition_by_hand(string file)
     {
-        // y = lin(rnn(x)) + x[0], composed from the generic network's Forward over the whole signal and the head over
-        // every step: what the plugins compute, independent of the processor's per-block stepping.
+        // y = lin(rnn(x)) + x[0], composed by hand from the generic network's Forward over the whole signal, the head
+        // over every step and the residual: what the plugins compute, without the processor and its stream.
         AmpModel model = AmpModelFile.Load(SharedModels.PathOf(file));
         const int frames = 6000;
         int input = model.InputSize, hidden = model.Config.HiddenSize;
@@ -112,7 +112,8 @@ public class AmpModelTests(ITestOutputHelper log)
             processor.Process(x.AsSpan(start * input, n * input), y.AsSpan(start, n));
         }
 
-        // The generic Step and Forward do the same float operations in the same order, so they agree to the bit.
+        // The stream runs each block as Forward with the state carried, in the same float operations as one Forward over
+        // the whole signal, and the head and residual row by row as here: equal to the bit.
         Assert.Equal(expected, y);
     }
 
