@@ -240,6 +240,49 @@ public class AmpModelTests(ITestOutputHelper log)
         Assert.Contains("frames*OutputSize = 3*1 = 3 elements, but has 2", output.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_block_allocates_nothing()
+    {
+        // With an input gain, so the staging of the gained input is on the path too.
+        JsonObject file = SyntheticModels.AidaX(hidden: 5);
+        file["in_gain"] = 3.0;
+        file["out_gain"] = -1.0;
+        AmpProcessor processor = AmpModelFile.Parse(JsonSerializer.SerializeToUtf8Bytes(file)).CreateProcessor();
+        float[] x = TestSignal.Pluck(1, 1000), y = new float[1000];
+        processor.Process(x, y);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int start = 0; start < 1000; start += 100)
+        {
+            processor.Process(x.AsSpan(start, 100), y.AsSpan(start, 100));
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void GuitarML_without_bias_and_with_two_layers()
+    {
+        // bias_fl false: no rec.bias_* and no lin.bias; num_layers 2: rec.*_l1 of the second layer, as torch.nn.LSTM names them.
+        JsonObject file = SyntheticModels.GuitarML(hidden: 3);
+        JsonObject stateDict = file["state_dict"]!.AsObject();
+        file["model_data"]!["bias_fl"] = false;
+        file["model_data"]!["num_layers"] = 2;
+        foreach (string name in new[] { "rec.bias_ih_l0", "rec.bias_hh_l0", "lin.bias" })
+        {
+            stateDict.Remove(name);
+        }
+
+        stateDict["rec.weight_ih_l1"] = SyntheticModels.Matrix(new Random(3), 12, 3);
+        stateDict["rec.weight_hh_l1"] = SyntheticModels.Matrix(new Random(4), 12, 3);
+        AmpModel model = AmpModelFile.Parse(JsonSerializer.SerializeToUtf8Bytes(file));
+        Assert.Equal(new RecurrentConfig(CellKind.Lstm, 1, 3, numLayers: 2, bias: false), model.Config);
+        Assert.False(model.Head.HasBias);
+        Assert.Equal(stateDict["rec.weight_hh_l1"]![11]![2]!.GetValue<float>(), model.Network.Parameters["weight_hh_l1"][(11 * 3) + 2]);
+        float[] y = new float[50];
+        model.Process(TestSignal.Pluck(1, 50), y);
+        Assert.All(y, v => Assert.True(float.IsFinite(v)));
+    }
+
     private static float MaxAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         float worst = 0;
