@@ -13,7 +13,7 @@ internal static class GeneratedMembers
     public static readonly string[] Others =
     {
         "InputSize", "HiddenSize", "NumLayers", "Directions", "ProjSize", "OutputHidden", "OutputSize", "StateRows",
-        "GateCount", "Bidirectional", "BatchFirst", "Bias", "Config", "Parameters", "ForceScalarPath", "_network",
+        "GateCount", "Bidirectional", "BatchFirst", "Bias", "Config", "Parameters", "KernelPath", "ForceScalarPath", "_network",
         "Kernel",
     };
 }

@@ -53,6 +53,7 @@ internal static class Emitter
                 w.Line($"public {m.ClassName}(global::LstmGen.ParameterSet<float> parameters) => {fail};");
                 w.Line($"public global::LstmGen.RecurrentConfig Config => {fail};");
                 w.Line($"public global::LstmGen.ParameterSet<float> Parameters => {fail};");
+                w.Line($"public global::LstmGen.KernelPath KernelPath => {fail};");
                 w.Line($"{ForwardSignature} => {fail};");
                 w.Line($"{BackwardSignature} => {fail};");
                 w.Line($"{StepSignature} => {fail};");
@@ -212,6 +213,9 @@ internal static class Emitter
         w.Line($"public global::LstmGen.ParameterSet<float> Parameters => _network.Parameters;");
         w.Line();
         w.Line($"/// <inheritdoc/>");
+        w.Line($"public global::LstmGen.KernelPath KernelPath => {(packed ? Driver : "_network")}.KernelPath;");
+        w.Line();
+        w.Line($"/// <inheritdoc/>");
         w.Line($"{ForwardSignature}");
         w.Line($"    => _network.Forward(input, output, batch, initial, final, training);");
         w.Line();
@@ -231,7 +235,7 @@ internal static class Emitter
         if (packed)
         {
             w.Line();
-            w.Line($"/// <summary>Forces the scalar path (taken when Vector256 is not accelerated), so tests can run it on any machine.</summary>");
+            w.Line($"/// <summary>Forces the scalar path (taken when no vector width is accelerated), so tests can run it on any machine.</summary>");
             w.Line($"internal static bool ForceScalarPath {{ get => {Driver}.ForceScalarPath; set => {Driver}.ForceScalarPath = value; }}");
         }
     }

@@ -15,14 +15,14 @@ public static class DemoRuns
     /// <summary>A vanilla RNN, a GRU and an LSTM with the same hidden size, each with a linear head.</summary>
     public static IEnumerable<SequenceModel> AddingModels(DemoOptions o)
     {
-        yield return Model("RNN (tanh)", CellKind.RnnTanh, 2, 1, o);
-        yield return Model("GRU", CellKind.Gru, 2, 1, o);
-        yield return Model("LSTM", CellKind.Lstm, 2, 1, o);
+        yield return Model("RNN (tanh)", CellKind.RnnTanh, 2, 1, HeadInput.LastStep, o);
+        yield return Model("GRU", CellKind.Gru, 2, 1, HeadInput.LastStep, o);
+        yield return Model("LSTM", CellKind.Lstm, 2, 1, HeadInput.LastStep, o);
     }
 
-    public static SequenceModel ReberModel(DemoOptions o) => Model("LSTM", CellKind.Lstm, Tasks.EmbeddedReber.Classes, Tasks.EmbeddedReber.Classes, o);
+    public static SequenceModel ReberModel(DemoOptions o) => Model("LSTM", CellKind.Lstm, Tasks.EmbeddedReber.Classes, Tasks.EmbeddedReber.Classes, HeadInput.EachStep, o);
 
-    private static SequenceModel Model(string name, CellKind kind, int input, int outputs, DemoOptions o)
+    private static SequenceModel Model(string name, CellKind kind, int input, int outputs, HeadInput headInput, DemoOptions o)
     {
         IRecurrentNetwork<float> net = Cells.Create(kind, input, o.Hidden, o.Seed);
         if (kind == CellKind.Lstm && !double.IsNaN(o.ForgetBias))
@@ -31,7 +31,7 @@ public static class DemoRuns
             LstmGen.Training.ParameterInit.SetForgetGateBias(net.Parameters, o.ForgetBias);
         }
 
-        return new SequenceModel($"{name}, {Cells.Describe(net)}", net, outputs, o.LearningRate, o.Seed);
+        return new SequenceModel($"{name}, {Cells.Describe(net)}", net, outputs, headInput, o.LearningRate, o.Seed);
     }
 
     /// <summary>Saves the last trained LSTM's parameters; returns the path, or null when none was trained.</summary>

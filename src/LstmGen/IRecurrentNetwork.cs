@@ -19,6 +19,12 @@ public interface IRecurrentNetwork<T>
     ParameterSet<T> Parameters { get; }
 
     /// <summary>
+    /// The code the calls run on: <see cref="LstmGen.KernelPath.Scalar"/> for the generic network; for a generated class
+    /// the widest vectors the CPU accelerates, decided once per process (see the README's table of CPUs and settings).
+    /// </summary>
+    KernelPath KernelPath { get; }
+
+    /// <summary>
     /// Runs the network over a whole sequence: PyTorch's <c>output, (h_n, c_n) = lstm(input, (h_0, c_0))</c>.
     /// </summary>
     /// <param name="input">seqLen*batch*InputSize values, (seq, batch, feature) or batch-first; seqLen is its length

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using LstmGen;
 using LstmGen.Consumer;
 
@@ -25,6 +27,17 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
 if (!(worst < 1e-5) || fromGenerated.All(v => v == 0))
 {
     Console.Error.WriteLine("package consumer: generated and generic disagree");
+    return 1;
+}
+
+// The kernel path this process takes; CI names the paths it expects (LSTMGEN_EXPECT_PATH, comma-separated), so a build
+// that silently falls back to another path fails.
+string path = cell.KernelPath.ToString();
+Console.WriteLine($"package consumer: kernel path {path} ({RuntimeInformation.ProcessArchitecture}, {(RuntimeFeature.IsDynamicCodeSupported ? "JIT" : "NativeAOT")})");
+if (Environment.GetEnvironmentVariable("LSTMGEN_EXPECT_PATH") is { Length: > 0 } expected
+    && !expected.Split(',', StringSplitOptions.TrimEntries).Contains(path))
+{
+    Console.Error.WriteLine($"package consumer: expected the kernel path {expected}, but {path} runs");
     return 1;
 }
 

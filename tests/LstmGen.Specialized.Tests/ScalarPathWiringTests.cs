@@ -1,26 +1,27 @@
 using System.Diagnostics;
-using System.Runtime.Intrinsics;
 using LstmGen.Testing;
 
 namespace LstmGen.Specialized.Tests;
 
 /// <summary>
-/// The path a machine without AVX2 takes: this assembly is started again with DOTNET_EnableAVX2=0, where
-/// Vector256 is not accelerated, and checks the generated classes there against the generic oracle.
+/// The paths of other CPUs, on this one: this assembly is started again with a setting that turns acceleration off
+/// (DOTNET_EnableHWIntrinsic=0: no vector width, the scalar path), and checks there that every generated class takes the
+/// path that setting selects and agrees with the generic oracle.
 /// </summary>
 /// <remarks>
-/// A wiring test, not a test of the math: without Vector256 every generated call delegates to
-/// <see cref="RecurrentNetwork{T}"/> over the same parameters, so agreeing with that oracle is what the delegation means.
-/// What it can catch is the wiring: the fallback not being taken on such a machine, a call reaching the vector kernels
-/// anyway, or the delegate seeing other parameters or arguments. The oracle's own math is tested against PyTorch.
+/// For the scalar path a wiring test, not a test of the math: every generated call then delegates to
+/// <see cref="RecurrentNetwork{T}"/> over the same parameters, so agreeing with that oracle exactly is what the delegation
+/// means. What it can catch is the wiring: the fallback not being taken on such a machine, a call reaching the vector
+/// kernels anyway, or the delegate seeing other parameters or arguments. The oracle's own math is tested against PyTorch.
 /// </remarks>
 [Collection(ScalarPathSwitch.Name)]
 public class ScalarPathWiringTests
 {
-    internal const string Argument = "--scalar-path-check";
+    internal const string Argument = "--path-check";
 
-    [Fact]
-    public async Task ScalarPath_DelegatesToOracle_WithoutAvx2_InAChildProcess()
+    [Theory]
+    [InlineData("DOTNET_EnableHWIntrinsic", KernelPath.Scalar)]
+    public async Task GeneratedClasses_TakeThePathASettingSelects_InAChildProcess(string setting, KernelPath path)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -31,15 +32,26 @@ public class ScalarPathWiringTests
         start.ArgumentList.Add("exec");
         start.ArgumentList.Add(typeof(ScalarPathWiringTests).Assembly.Location);
         start.ArgumentList.Add(Argument);
-        start.Environment["DOTNET_EnableAVX2"] = "0";
+        start.ArgumentList.Add(path.ToString());
+        start.Environment[setting] = "0";
         using Process process = Process.Start(start)!;
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         Task<string> error = process.StandardError.ReadToEndAsync(timeout.Token);
         string output = await process.StandardOutput.ReadToEndAsync(timeout.Token);
         await process.WaitForExitAsync(timeout.Token);
         Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}\n{output}\n{await error}");
-        Assert.Contains("Vector256 accelerated: False", output, StringComparison.Ordinal);
-        Assert.Contains("scalar path matches the generic path", output, StringComparison.Ordinal);
+        Assert.Contains($"every generated class runs on {path} and matches the generic path", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void KernelPath_IsTheWidestAcceleratedWidth_AndScalarForTheGenericNetwork()
+    {
+        foreach (Func<IRecurrentNetwork<float>> create in Declared.All)
+        {
+            IRecurrentNetwork<float> net = create();
+            Assert.Equal(GeneratedVsGeneric.ExpectedPath, net.KernelPath);
+            Assert.Equal(KernelPath.Scalar, new RecurrentNetwork<float>(net.Parameters).KernelPath);
+        }
     }
 
     [Fact]
@@ -62,6 +74,7 @@ public class ScalarPathWiringTests
         BiGru.ForceScalarPath = true;
         try
         {
+            Assert.Equal(KernelPath.Scalar, net.KernelPath);
             (float[] scalarOut, float[] scalarGrads) = Run();
             var generic = new RecurrentNetwork<float>(net.Parameters);
             float[] genericOut = new float[up.Length];
@@ -77,36 +90,43 @@ public class ScalarPathWiringTests
         }
     }
 
-    /// <summary>Runs in the child process: every declared cell, forward (training), backward and Step.</summary>
-    internal static int Check()
+    /// <summary>Runs in the child process: every declared cell, forward (training), backward and Step, on <paramref name="path"/>.</summary>
+    internal static int Check(KernelPath path)
     {
-        Console.WriteLine($"Vector256 accelerated: {Vector256.IsHardwareAccelerated}");
-        if (Vector256.IsHardwareAccelerated)
+        Console.WriteLine($"this process accelerates {GeneratedVsGeneric.ExpectedPath}");
+        if (GeneratedVsGeneric.ExpectedPath != path)
         {
             return 2;
         }
 
         foreach (Func<IRecurrentNetwork<float>> create in Declared.All)
         {
-            // Without acceleration the generated class delegates to the oracle, so the results are identical.
+            // Check asserts the path; on the scalar path the generated class delegates to the oracle, so the results are
+            // identical, and a vector path is within the tolerance (Check throws otherwise).
             IRecurrentNetwork<float> net = create();
             double worst = GeneratedVsGeneric.Check(net, seqLen: 4, batch: 2, seed: 21, withStates: true, net.GetType().Name);
-            if (worst != 0)
+            if (path == KernelPath.Scalar && worst != 0)
             {
                 Console.WriteLine($"{net.GetType().Name}: differs from the generic path ({worst:E2} of the tolerance)");
                 return 1;
             }
+
+            if (!net.Config.Bidirectional)
+            {
+                GeneratedVsGeneric.CheckStep(net, steps: 5, batch: 3, seed: 22, net.GetType().Name);
+            }
         }
 
-        Console.WriteLine("scalar path matches the generic path");
+        Console.WriteLine($"every generated class runs on {path} and matches the generic path");
         return 0;
     }
 }
 
-/// <summary>The assembly's entry point: only the scalar-path check uses it (xunit does not).</summary>
+/// <summary>The assembly's entry point: only the path check uses it (xunit does not).</summary>
 public static class Program
 {
-    public static int Main(string[] args) => args.Length == 1 && args[0] == ScalarPathWiringTests.Argument ? ScalarPathWiringTests.Check() : 0;
+    public static int Main(string[] args) =>
+        args.Length == 2 && args[0] == ScalarPathWiringTests.Argument ? ScalarPathWiringTests.Check(Enum.Parse<KernelPath>(args[1])) : 0;
 }
 /// <summary>
 /// Tests that flip a generated class's ForceScalarPath, a process-wide static, run alone: a test of the same class running

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace LstmGen.Testing;
 
 /// <summary>
@@ -20,6 +22,24 @@ public static class GeneratedVsGeneric
     public static double Tolerance(RecurrentConfig c, int seqLen) =>
         4 * FloatEpsilon * (Math.Max(c.InputSize, c.OutputSize) + c.HiddenSize) * (seqLen + c.NumLayers);
 
+    /// <summary>
+    /// The path a generated class must take in this process: the widest vectors the CPU accelerates, as the README's
+    /// table says (Vector512 with AVX-512, Vector256 with AVX2, Vector128 with SSE or AdvSimd only, else Scalar).
+    /// </summary>
+    public static KernelPath ExpectedPath =>
+        Vector512.IsHardwareAccelerated ? KernelPath.Vector512
+        : Vector256.IsHardwareAccelerated ? KernelPath.Vector256
+        : KernelPath.Scalar;
+
+    /// <summary>Fails unless <paramref name="generated"/> runs on <see cref="ExpectedPath"/>, so no check silently runs another path.</summary>
+    public static void AssertPath(IRecurrentNetwork<float> generated, string name)
+    {
+        if (generated.KernelPath != ExpectedPath)
+        {
+            throw new InvalidOperationException($"{name} runs on {generated.KernelPath}, but this process accelerates {ExpectedPath}.");
+        }
+    }
+
     private const double FloatEpsilon = 1.1920928955078125e-7; // 2^-23
 
     /// <summary>
@@ -28,6 +48,7 @@ public static class GeneratedVsGeneric
     /// </summary>
     public static double Check(IRecurrentNetwork<float> generated, int seqLen, int batch, ulong seed, bool withStates, string name)
     {
+        AssertPath(generated, name);
         RecurrentConfig c = generated.Config;
         var rng = new Random((int)seed);
         RecurrentNetwork<float> oracle = SeededOracle(generated, seed);
@@ -67,6 +88,7 @@ public static class GeneratedVsGeneric
     /// </summary>
     public static double CheckStep(IRecurrentNetwork<float> generated, int steps, int batch, ulong seed, string name)
     {
+        AssertPath(generated, name);
         RecurrentConfig c = generated.Config;
         var rng = new Random((int)seed);
         RecurrentNetwork<float> oracle = SeededOracle(generated, seed);

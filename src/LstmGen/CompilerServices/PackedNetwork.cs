@@ -51,8 +51,20 @@ public sealed partial class PackedNetwork<TKernel>
     /// <summary>The shape.</summary>
     public RecurrentConfig Config => TKernel.Config;
 
-    /// <summary>Forces the scalar path (taken when Vector256 is not accelerated), so tests can run it on any machine.</summary>
+    /// <summary>Forces the scalar path (taken when no vector width is accelerated), so tests can run it on any machine.</summary>
     public static bool ForceScalarPath { get; set; }
+
+    /// <summary>The path every call takes: the widest accelerated width, unless the scalar path is forced.</summary>
+    public static KernelPath KernelPath => ForceScalarPath ? KernelPath.Scalar : HardwarePath;
+
+    /// <summary>The widest width the CPU accelerates, decided once (each test is a JIT-time constant).</summary>
+    internal static KernelPath HardwarePath
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector512.IsHardwareAccelerated ? KernelPath.Vector512
+            : Vector256.IsHardwareAccelerated ? KernelPath.Vector256
+            : KernelPath.Scalar;
+    }
 
     private static bool UseVectors
     {

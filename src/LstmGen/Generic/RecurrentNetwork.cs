@@ -54,6 +54,10 @@ public sealed partial class RecurrentNetwork<T> : IRecurrentNetwork<T>
     /// <inheritdoc/>
     public ParameterSet<T> Parameters { get; }
 
+    /// <inheritdoc/>
+    /// <remarks>Always <see cref="KernelPath.Scalar"/>: the generic network is the oracle, written in scalar loops.</remarks>
+    public KernelPath KernelPath => KernelPath.Scalar;
+
     private int G => Config.GateRows;
     private int H => Config.HiddenSize;
     private int HOut => Config.OutputHidden;

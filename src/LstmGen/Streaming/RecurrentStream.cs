@@ -142,6 +142,29 @@ public sealed class RecurrentStream<T>
         }
     }
 
+    /// <summary>
+    /// Pays before the first real block what it would otherwise pay: packs the weights, compiles the block's code and
+    /// rents its scratch, by processing <paramref name="frames"/> frames of zeros. The state is left as it was. It
+    /// allocates, so call it when the model is loaded, not in the audio callback.
+    /// </summary>
+    /// <param name="frames">Frames per block that the stream will see (the callback's block size).</param>
+    public void Prepare(int frames = 256)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(frames, 1);
+        T[] h = (T[])_h.Clone(), c = (T[])_c.Clone();
+        T[] input = new T[(long)frames * Streams * InputSize], output = new T[(long)frames * Streams * OutputSize];
+        for (int i = 0; i < PrepareBlocks; i++)
+        {
+            Process(input, output);
+        }
+
+        h.CopyTo(_h, 0);
+        c.CopyTo(_c, 0);
+    }
+
+    // Blocks that Prepare runs: enough calls for tiered compilation to queue the optimised code (30 calls).
+    private const int PrepareBlocks = 32;
+
     /// <summary>Sets the state to zero, as at construction.</summary>
     public void Reset()
     {

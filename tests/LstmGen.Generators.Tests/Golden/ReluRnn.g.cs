@@ -68,6 +68,9 @@ namespace Golden
         public global::LstmGen.ParameterSet<float> Parameters => _network.Parameters;
 
         /// <inheritdoc/>
+        public global::LstmGen.KernelPath KernelPath => global::LstmGen.CompilerServices.PackedNetwork<Kernel>.KernelPath;
+
+        /// <inheritdoc/>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch, global::LstmGen.ReadOnlyStateSpan<float> initial = default, global::LstmGen.StateSpan<float> final = default, bool training = false)
             => _network.Forward(input, output, batch, initial, final, training);
 
@@ -78,7 +81,7 @@ namespace Golden
         /// <inheritdoc/>
         public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::LstmGen.StateSpan<float> state) => _network.Step(input, output, state);
 
-        /// <summary>Forces the scalar path (taken when Vector256 is not accelerated), so tests can run it on any machine.</summary>
+        /// <summary>Forces the scalar path (taken when no vector width is accelerated), so tests can run it on any machine.</summary>
         internal static bool ForceScalarPath { get => global::LstmGen.CompilerServices.PackedNetwork<Kernel>.ForceScalarPath; set => global::LstmGen.CompilerServices.PackedNetwork<Kernel>.ForceScalarPath = value; }
 
         /// <summary>

@@ -89,6 +89,22 @@ public class RecurrentStreamTests
     }
 
     [Fact]
+    public void Prepare_leaves_the_state_and_the_output_as_they_were()
+    {
+        var net = new RecurrentNetwork<float>(new RecurrentConfig(CellKind.Lstm, 1, 4), seed: 8);
+        var prepared = new RecurrentStream<float>(net, new Linear<float>(4, 1, seed: 2), residual: true);
+        var plain = new RecurrentStream<float>(net, new Linear<float>(4, 1, seed: 2), residual: true);
+        float[] input = Enumerable.Range(0, 40).Select(i => MathF.Sin(i)).ToArray(), a = new float[40], b = new float[40];
+        prepared.Process(input, a);
+        plain.Process(input, b);
+        prepared.Prepare(frames: 64);
+        prepared.Process(input, a);
+        plain.Process(input, b);
+        Assert.Equal(b, a);
+        Assert.Throws<ArgumentOutOfRangeException>("frames", () => prepared.Prepare(0));
+    }
+
+    [Fact]
     public void Bad_arguments_name_what_was_expected()
     {
         var lstm = new RecurrentNetwork<float>(new RecurrentConfig(CellKind.Lstm, 2, 4), seed: 1);
