@@ -42,6 +42,7 @@ public sealed class AmpModel
         ReferenceInput = referenceInput;
         ReferenceOutput = referenceOutput;
         Metadata = metadata;
+        Model = new RecurrentModel<float>(network, head, HeadInput.EachStep, residual);
     }
 
     /// <summary>The format of the file.</summary>
@@ -55,6 +56,13 @@ public sealed class AmpModel
 
     /// <summary>The output head, <c>torch.nn.Linear(hidden, OutputSize)</c> (<c>lin</c>, or the Keras dense layer).</summary>
     public Linear<float> Head { get; }
+
+    /// <summary>
+    /// The network, head and residual as a whole model, without the gains: to <see cref="RecurrentModel{T}.Save"/> under
+    /// PyTorch's names (e.g. prefixes <c>"rec."</c> and <c>"lin."</c>, as GuitarML names them), predict on a batch of
+    /// signals or fine-tune. It shares the parameters with <see cref="Network"/> and <see cref="Head"/>.
+    /// </summary>
+    public RecurrentModel<float> Model { get; }
 
     /// <summary>Whether the (gained) audio channel <c>u[0]</c> is added to the output: GuitarML <c>skip</c>, AIDA-X <c>in_skip</c>.</summary>
     public bool Residual { get; }

@@ -283,6 +283,30 @@ public class AmpModelTests(ITestOutputHelper log)
         Assert.All(y, v => Assert.True(float.IsFinite(v)));
     }
 
+    [Fact]
+    public void Saved_as_a_whole_model_it_loads_and_predicts_the_same()
+    {
+        // The GuitarML model as a RecurrentModel, saved under GuitarML's own prefixes and loaded back: Predict over the
+        // signal (one Forward, the head at every step, + x[0]) gives the processor's bits.
+        AmpModel model = AmpModelFile.Parse(JsonSerializer.SerializeToUtf8Bytes(SyntheticModels.GuitarML("GRU", input: 2, hidden: 4)));
+        string path = Path.Combine(Path.GetTempPath(), $"lstmgen-amp-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            model.Model.Save(path, networkPrefix: "rec.", headPrefix: "lin.");
+            RecurrentModel<float> loaded = RecurrentModel<float>.Load(path);
+            Assert.Equal(model.Config, loaded.Network.Config);
+            Assert.True(loaded.Residual);
+            float[] x = TestSignal.Pluck(2, 500), expected = new float[500], y = new float[500];
+            model.Process(x, expected);
+            loaded.Predict(x, y, batch: 1);
+            Assert.Equal(expected, y);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     private static float MaxAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         float worst = 0;
