@@ -11,6 +11,7 @@ namespace LstmGen.Demo;
 /// </summary>
 public static class AmpCommand
 {
+    /// <summary>The text of <c>amp --help</c>.</summary>
     public const string Usage = """
         LstmGen demo, amp: runs an amp model over a signal from a zero state.
 
