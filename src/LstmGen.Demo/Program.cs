@@ -4,6 +4,11 @@ using LstmGen.Demo.Training;
 using Spectre.Console;
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+if (args is ["amp", .. var ampArgs])
+{
+    return AmpCommand.Run(ampArgs, Console.Out, Console.Error);
+}
+
 DemoOptions options;
 try
 {
