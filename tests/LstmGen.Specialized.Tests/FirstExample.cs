@@ -1,5 +1,4 @@
 using LstmGen;
-using LstmGen.IO;
 using LstmGen.Training;
 
 namespace LstmGen.Specialized.Tests;
@@ -10,64 +9,53 @@ public partial class Forecaster { }
 
 public static class FirstExample
 {
-    /// <summary>Trains a forecaster of a sine wave, saves it, loads it into a fresh network and streams a sequence.</summary>
-    public static (float FirstLoss, float LastLoss, float[] Streamed, float[] Whole) Run(string path)
+    /// <summary>Trains a forecaster of a sine wave, saves the whole model, loads it and streams a signal through it.</summary>
+    public static (float FirstLoss, float LastLoss, float[] Streamed, float[] Predicted) Run(string path)
     {
-        const int seqLen = 20, batch = 16, hidden = Forecaster.OutputHidden;
-        var net = new Forecaster(seed: 1);                                  // PyTorch's initialisation, seeded
-        var head = new Linear<float>(hidden, 1, seed: 2);                   // y = W h + b on the last step
-        var adam = new Adam<float>([net.Parameters, head], lr: 1e-2);
-        float[] input = new float[seqLen * batch], target = new float[batch];   // (seq, batch, feature)
-        float[] output = new float[seqLen * batch * Forecaster.OutputSize], gradOutput = new float[output.Length];
-        float[] last = new float[batch * hidden], gradLast = new float[last.Length];
-        float[] prediction = new float[batch], gradPrediction = new float[batch];
+        const int seqLen = 20, batch = 16;
+        var model = new RecurrentModel<float>(
+            new Forecaster(seed: 1),                                         // PyTorch's initialisation, seeded
+            new Linear<float>(Forecaster.OutputSize, 1, seed: 2),           // a head y = W h + b ...
+            HeadInput.EachStep);                                            // ... at every step
+        var adam = new Adam<float>(model.Parameters, lr: 1e-2);
+        float[] input = new float[seqLen * batch], target = new float[seqLen * batch];   // (seq, batch, feature)
         float firstLoss = 0, lastLoss = 0;
         for (int step = 0; step < 200; step++)
         {
-            // Each row: 20 samples of a sine wave; the target is the next sample.
+            // Each row: 20 samples of a sine wave; each step's target is the sample after it.
             for (int b = 0; b < batch; b++)
             {
                 double phase = ((step * batch) + b) * 0.37;
                 for (int t = 0; t < seqLen; t++)
                 {
                     input[(t * batch) + b] = (float)Math.Sin(phase + (0.3 * t));
+                    target[(t * batch) + b] = (float)Math.Sin(phase + (0.3 * (t + 1)));
                 }
-
-                target[b] = (float)Math.Sin(phase + (0.3 * seqLen));
             }
 
-            net.Forward(input, output, batch, training: true);
-            output.AsSpan((seqLen - 1) * batch * hidden).CopyTo(last);       // the last step's h
-            head.Forward(last, batch, prediction);
-            float loss = Losses.MeanSquaredError<float>(prediction, target, gradPrediction);
-            head.Backward(last, batch, gradPrediction, gradLast);
-            Array.Clear(gradOutput);
-            gradLast.CopyTo(gradOutput.AsSpan((seqLen - 1) * batch * hidden));
-            net.Backward(gradOutput);                                        // every parameter's gradient, accumulated
-            adam.Step();
-            adam.ZeroGradients();
+            float loss = model.TrainStep(input, batch, target, adam);       // forward, MSE, backward, Adam
             firstLoss = step == 0 ? loss : firstLoss;
             lastLoss = loss;
         }
 
-        // Save under PyTorch's state_dict names, as the attribute "lstm" of a module; load into a fresh network.
-        net.Parameters.SaveSafetensors(path, prefix: "lstm.");
-        var loaded = new Forecaster();
-        loaded.Parameters.LoadSafetensors(path, prefix: "lstm.");
+        // The whole model in one file: network and head under PyTorch's state_dict names (a module {lstm, fc}) and the
+        // configuration; loaded into a fresh generated network.
+        model.Save(path, networkPrefix: "lstm.", headPrefix: "fc.");
+        RecurrentModel<float> loaded = RecurrentModel<float>.Load(path, config => new Forecaster());
 
-        // Stream the first row sample by sample, the state carried in place; it ends where Forward over the row ends.
-        float[] h = new float[Forecaster.StateRows * hidden], c = new float[Forecaster.StateRows * Forecaster.HiddenSize];
-        float[] streamed = new float[hidden];
-        float[] row = new float[seqLen];
+        // Stream the first row through the loaded model in two blocks, as an audio callback would; the state carries
+        // over, and the result is Predict's over the whole row.
+        RecurrentStream<float> stream = loaded.OpenStream();
+        float[] row = new float[seqLen], streamed = new float[seqLen], predicted = new float[seqLen];
         for (int t = 0; t < seqLen; t++)
         {
             row[t] = input[t * batch];
-            loaded.Step(row.AsSpan(t, 1), streamed, state: new(h, c));
         }
 
-        float[] whole = new float[seqLen * hidden];
-        loaded.Forward(row, whole, batch: 1);
-        return (firstLoss, lastLoss, streamed, whole[^hidden..]);
+        stream.Process(row.AsSpan(0, 8), streamed.AsSpan(0, 8));
+        stream.Process(row.AsSpan(8), streamed.AsSpan(8));
+        loaded.Predict(row, predicted, batch: 1);
+        return (firstLoss, lastLoss, streamed, predicted);
     }
 }
 // README: first example (end)
@@ -80,11 +68,12 @@ public class FirstExampleTests
         string path = Path.Combine(Path.GetTempPath(), $"lstmgen-first-example-{Environment.ProcessId}.safetensors");
         try
         {
-            (float first, float last, float[] streamed, float[] whole) = FirstExample.Run(path);
+            (float first, float last, float[] streamed, float[] predicted) = FirstExample.Run(path);
             // A sine's next sample from the last 20: the loss falls by far more than noise (the first is about 0.5).
             Assert.True(last < first / 10, $"loss {first} -> {last}");
-            // Step and Forward run the same generated kernels on the same loaded weights: bit for bit.
-            Assert.Equal(whole, streamed);
+            // The stream's blocks and Predict run the same generated kernels and head on the same loaded weights: bit for bit.
+            Assert.Equal(predicted, streamed);
+            Assert.Contains(streamed, v => v != 0);
         }
         finally
         {

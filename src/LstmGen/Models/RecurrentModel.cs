@@ -114,13 +114,29 @@ public sealed partial class RecurrentModel<T>
     /// <param name="maxGradNorm">When given, <c>clip_grad_norm_</c> to this 2-norm before the step.</param>
     public T TrainStep(ReadOnlySpan<T> input, int batch, ReadOnlySpan<T> target, Optimizer<T> optimizer, double? maxGradNorm = null)
     {
-        int seqLen = Begin(input, batch, optimizer);
+        Begin(optimizer);
+        T loss = AddGradients(input, batch, target);
+        Finish(optimizer, maxGradNorm);
+        return loss;
+    }
+
+    /// <summary>
+    /// Adds the gradients of <c>lossScale</c> times the MSE loss to every parameter's, without an update: for
+    /// accumulating over sequences of different lengths before one optimizer step. Returns the (unscaled) loss.
+    /// </summary>
+    /// <param name="input">seqLen*batch*inputSize values in the network's layout.</param>
+    /// <param name="batch">Batch size.</param>
+    /// <param name="target">The target of every output value: <see cref="OutputRows"/>*OutputSize values.</param>
+    /// <param name="lossScale">Scales the gradients, e.g. 1/n to average over n calls.</param>
+    public T AddGradients(ReadOnlySpan<T> input, int batch, ReadOnlySpan<T> target, double lossScale = 1)
+    {
+        int seqLen = Run(input, batch, training: true);
         int rows = OutputRows(seqLen, batch);
         CheckOutput(target.Length, rows, nameof(target));
         Span<T> prediction = _headOut.AsSpan(0, rows * OutputSize), grad = _gradHeadOut.AsSpan(0, rows * OutputSize);
         HeadForward(input, seqLen, batch, prediction);
         T loss = Losses.MeanSquaredError<T>(prediction, target, grad);
-        Finish(input, seqLen, batch, optimizer, maxGradNorm);
+        Backpropagate(seqLen, batch, lossScale);
         return loss;
     }
 
@@ -135,7 +151,23 @@ public sealed partial class RecurrentModel<T>
     /// <param name="maxGradNorm">When given, <c>clip_grad_norm_</c> to this 2-norm before the step.</param>
     public T TrainStep(ReadOnlySpan<T> input, int batch, ReadOnlySpan<int> classes, Optimizer<T> optimizer, double? maxGradNorm = null)
     {
-        int seqLen = Begin(input, batch, optimizer);
+        Begin(optimizer);
+        T loss = AddGradients(input, batch, classes);
+        Finish(optimizer, maxGradNorm);
+        return loss;
+    }
+
+    /// <summary>
+    /// Adds the gradients of <c>lossScale</c> times the cross-entropy loss to every parameter's, without an update (see
+    /// the MSE overload). Returns the (unscaled) loss.
+    /// </summary>
+    /// <param name="input">seqLen*batch*inputSize values in the network's layout.</param>
+    /// <param name="batch">Batch size.</param>
+    /// <param name="classes">One class index per output row (<see cref="OutputRows"/>), or -100 to ignore the row.</param>
+    /// <param name="lossScale">Scales the gradients, e.g. 1/n to average over n calls.</param>
+    public T AddGradients(ReadOnlySpan<T> input, int batch, ReadOnlySpan<int> classes, double lossScale = 1)
+    {
+        int seqLen = Run(input, batch, training: true);
         int rows = OutputRows(seqLen, batch);
         if (classes.Length != rows)
         {
@@ -145,7 +177,7 @@ public sealed partial class RecurrentModel<T>
         Span<T> logits = _headOut.AsSpan(0, rows * OutputSize), grad = _gradHeadOut.AsSpan(0, rows * OutputSize);
         HeadForward(input, seqLen, batch, logits);
         T loss = Losses.CrossEntropy<T>(logits, classes, OutputSize, grad);
-        Finish(input, seqLen, batch, optimizer, maxGradNorm);
+        Backpropagate(seqLen, batch, lossScale);
         return loss;
     }
 
@@ -161,7 +193,7 @@ public sealed partial class RecurrentModel<T>
         return new RecurrentStream<T>(Network, Head, Residual, streams);
     }
 
-    private int Begin(ReadOnlySpan<T> input, int batch, Optimizer<T> optimizer)
+    private void Begin(Optimizer<T> optimizer)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         if (!optimizer.Parameters.Contains(Network.Parameters) || !optimizer.Parameters.Contains(Head))
@@ -170,18 +202,42 @@ public sealed partial class RecurrentModel<T>
         }
 
         optimizer.ZeroGradients();
-        return Run(input, batch, training: true);
     }
 
-    // The head's gradient is in _gradHeadOut: back through the head, into the network's output or final state, back
-    // through the network; then clipping and the update.
-    private void Finish(ReadOnlySpan<T> input, int seqLen, int batch, Optimizer<T> optimizer, double? maxGradNorm)
+    private void Finish(Optimizer<T> optimizer, double? maxGradNorm)
     {
+        if (maxGradNorm is double norm)
+        {
+            GradientClipping.ClipGradNorm(Parameters, norm);
+        }
+
+        optimizer.Step();
+    }
+
+    // The head's gradient is in _gradHeadOut: scaled, back through the head, into the network's output or final state,
+    // back through the network. Parameter gradients accumulate.
+    private void Backpropagate(int seqLen, int batch, double lossScale)
+    {
+        if (!double.IsFinite(lossScale))
+        {
+            throw new ArgumentOutOfRangeException(nameof(lossScale), lossScale, "lossScale must be a finite number.");
+        }
+
         RecurrentConfig c = Network.Config;
         int rows = OutputRows(seqLen, batch), features = HeadFeatures;
+        Span<T> gradHeadOut = _gradHeadOut.AsSpan(0, rows * OutputSize);
+        if (lossScale != 1)
+        {
+            T scale = T.CreateChecked(lossScale);
+            for (int i = 0; i < gradHeadOut.Length; i++)
+            {
+                gradHeadOut[i] *= scale;
+            }
+        }
+
         Span<T> headIn = HeadRows(seqLen, batch);
         Span<T> gradHeadIn = _gradHeadIn.AsSpan(0, rows * features);
-        Head.Backward(headIn, rows, _gradHeadOut.AsSpan(0, rows * OutputSize), gradHeadIn);
+        Head.Backward(headIn, rows, gradHeadOut, gradHeadIn);
         Span<T> gradHidden = _gradHidden.AsSpan(0, seqLen * batch * features);
         Span<T> gradHN = _gradHN.AsSpan(0, c.StateRows * batch * c.OutputHidden);
         switch (HeadInput)
@@ -205,13 +261,6 @@ public sealed partial class RecurrentModel<T>
                 Network.Backward(default, gradFinal: new ReadOnlyStateSpan<T>(gradHN));
                 break;
         }
-
-        if (maxGradNorm is double norm)
-        {
-            GradientClipping.ClipGradNorm(Parameters, norm);
-        }
-
-        optimizer.Step();
     }
 
     // Forward over the batch into the model's buffers; returns seqLen.

@@ -90,6 +90,32 @@ public class RecurrentModelTests
     }
 
     [Fact]
+    public void AddGradients_accumulates_scaled_gradients_without_an_update()
+    {
+        JsonElement f = Fixture.Value.RootElement.GetProperty("cases").EnumerateArray().Single(e => e.GetProperty("name").GetString() == "gru_bi_last_ce_sgd");
+        RecurrentModel<double> model = Build(f);
+        double[] input = Data(f.GetProperty("input"));
+        int[] classes = f.GetProperty("target").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        double[] before = model.Network.Parameters.Values.ToArray();
+        model.AddGradients(input, 3, classes);
+        AssertAll(model, f.GetProperty("grads"), gradients: true, GradientRelative, "AddGradients");
+        Assert.Equal(before, model.Network.Parameters.Values.ToArray());
+
+        // Four calls at a quarter add up to the single call's gradient, up to the rounding of the sums.
+        double[] once = [.. model.Network.Parameters.Gradients, .. model.Head.Gradients];
+        model.Network.Parameters.ZeroGradients();
+        model.Head.ZeroGradients();
+        for (int i = 0; i < 4; i++)
+        {
+            model.AddGradients(input, 3, classes, lossScale: 0.25);
+        }
+
+        double[] summed = [.. model.Network.Parameters.Gradients, .. model.Head.Gradients];
+        TensorAssert.Close<double>("four quarter calls", once, summed, GradientRelative, FixtureRunner.Floor);
+        Assert.Throws<ArgumentOutOfRangeException>("lossScale", () => model.AddGradients(input, 3, classes, lossScale: double.NaN));
+    }
+
+    [Fact]
     public void Bad_arguments_name_what_was_expected()
     {
         var net = new RecurrentNetwork<double>(new RecurrentConfig(CellKind.Gru, 2, 3), seed: 1);
