@@ -114,7 +114,17 @@ public class GeneratedNetworkTests
         net.Forward(input, output, batch, training: true);
         net.Backward(up, gradInput: gradInput2);
         Assert.Contains(once, g => g != 0);
-        Assert.Equal(once.Select(g => 2 * g).ToArray(), net.Parameters.Gradients.ToArray());
+        if (net.KernelPath == KernelPath.Scalar)
+        {
+            // The generic oracle adds each step's contribution to the gradient in turn, so the second call's sum rounds
+            // differently from the first's: twice within rounding, not bit for bit.
+            TensorAssert.Close("twice the gradients", Array.ConvertAll(once, g => 2.0 * g), (ReadOnlySpan<float>)net.Parameters.Gradients, 1e-6, 1e-12);
+        }
+        else
+        {
+            Assert.Equal(once.Select(g => 2 * g).ToArray(), net.Parameters.Gradients.ToArray());
+        }
+
         Assert.Equal(gradInput1, gradInput2);
     }
 
