@@ -57,6 +57,7 @@ internal static class Emitter
                 w.Line($"{ForwardSignature} => {fail};");
                 w.Line($"{BackwardSignature} => {fail};");
                 w.Line($"{StepSignature} => {fail};");
+                w.Line($"public void Prepare() => {fail};");
             }
         });
     }
@@ -233,6 +234,9 @@ internal static class Emitter
         }
 
         w.Line($"{StepSignature} => _network.Step(input, output, state);");
+        w.Line();
+        w.Line($"/// <inheritdoc/>");
+        w.Line($"public void Prepare() => _network.Prepare({(packed ? "this" : "")});");
         if (packed)
         {
             w.Line();

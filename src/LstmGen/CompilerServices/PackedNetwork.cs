@@ -226,6 +226,15 @@ public sealed partial class PackedNetwork<TKernel>
         StepVector(input, batch, state.H, state.C, output);
     }
 
+    /// <inheritdoc cref="IRecurrentNetwork{T}.Prepare"/>
+    /// <param name="owner">The generated class that forwards to this driver: its members are run, so they compile too.</param>
+    public void Prepare(IRecurrentNetwork<float> owner)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        Packed();
+        Preparation.Run(owner);
+    }
+
     /// <summary>An immutable packed copy of the weights and the parameter version it was made from.</summary>
     private sealed class PackedWeights(float[] weights, int version)
     {

@@ -85,6 +85,9 @@ namespace Golden
         [global::System.Obsolete("Step streams one time step forward, but ProjectedBiLstm is bidirectional and needs the whole sequence: use Forward.", true, DiagnosticId = "LSTMGEN014")]
         public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::LstmGen.StateSpan<float> state) => _network.Step(input, output, state);
 
+        /// <inheritdoc/>
+        public void Prepare() => _network.Prepare(this);
+
         /// <summary>Forces the scalar path (taken when no vector width is accelerated), so tests can run it on any machine.</summary>
         internal static bool ForceScalarPath { get => global::LstmGen.CompilerServices.PackedNetwork<Kernel>.ForceScalarPath; set => global::LstmGen.CompilerServices.PackedNetwork<Kernel>.ForceScalarPath = value; }
 

@@ -83,6 +83,9 @@ namespace Golden
         /// <inheritdoc/>
         public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, global::LstmGen.StateSpan<float> state) => _network.Step(input, output, state);
 
+        /// <inheritdoc/>
+        public void Prepare() => _network.Prepare(this);
+
         /// <summary>Forces the scalar path (taken when no vector width is accelerated), so tests can run it on any machine.</summary>
         internal static bool ForceScalarPath { get => global::LstmGen.CompilerServices.PackedNetwork<Kernel>.ForceScalarPath; set => global::LstmGen.CompilerServices.PackedNetwork<Kernel>.ForceScalarPath = value; }
 
