@@ -1,13 +1,19 @@
 using BenchmarkDotNet.Running;
 using LstmGen.Benchmarks;
 
-// `quick [--json FILE]`: the fast interleaved ratio mode; `first-call`: see FirstCall; anything else goes to BenchmarkDotNet's switcher.
+// `quick [--json FILE]`: the fast interleaved ratio mode; `first-block SCENARIO [--prepare]`: the first block's latency in a
+// fresh process; `first-call [--prepare]`: see FirstCall; anything else goes to BenchmarkDotNet's switcher.
 if (args.Length > 0 && args[0] == "quick")
 {
     return QuickMode.Run(args[1..]);
 }
 
-// `first-call [--prepare]`: the first Step and Forward of a fresh process, with or without Prepare().
+if (args.Length > 0 && args[0] == "first-block")
+{
+    return FirstBlock.Run(args[1..]);
+}
+
+// `first-call [--prepare]`: the first Step and Forward of a fresh process, with or without IRecurrentNetwork.Prepare().
 if (args.Length > 0 && args[0] == "first-call")
 {
     return FirstCall.Run(args[1..]);

@@ -138,6 +138,8 @@ public static class QuickMode
     private static string MaxDifference(ScenarioRunner a, ScenarioRunner b)
     {
         b.Network.Parameters.Set(a.Network.Parameters.Values);
+        a.Reset();
+        b.Reset();
         a.Run();
         b.Run();
         ReadOnlySpan<float> x = a.LastOutput, y = b.LastOutput;
@@ -186,7 +188,7 @@ public static class QuickMode
         text.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |");
         foreach (Scenario s in Scenario.All.Where(s => results.Any(r => r.Scenario == s.Name)))
         {
-            string unit = s.Unit == "us" ? "µs" : "ns/step";
+            string unit = s.Unit == "us" ? "µs" : s.Unit;
             text.AppendLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {s.Name} | {unit} | {Cell(s.Name, "generic")} | {Cell(s.Name, "generated")} | {Cell(s.Name, "pytorch")} | {Ratio(s.Name, "generic", "generated")} | {Ratio(s.Name, "pytorch", "generated")} | {s.Target} |"));
         }

@@ -18,18 +18,41 @@ public sealed record Scenario(string Name, string Unit, RecurrentConfig Config, 
     /// <summary>The scenarios of the benchmark issue: A (streaming), B (seed shape), C (training shape), D (GRU).</summary>
     public static IReadOnlyList<Scenario> All { get; } = Build();
 
+    /// <summary>Frames per block of the stream scenarios: an audio callback of 256 frames.</summary>
+    public const int BlockFrames = 256;
+
     private static List<Scenario> Build()
     {
         var list = new List<Scenario>();
-        // Step targets from the issue: ahead of RTNeural's compile-time LSTM (44, 60, 93, 607 ns) at every size.
-        var stepTargets = new Dictionary<int, string> { [8] = "≤ 40 ns", [16] = "≤ 55 ns", [32] = "≤ 85 ns", [64] = "≤ 450 ns" };
-        foreach (int h in new[] { 8, 16, 32, 64 })
+        // Streaming (issue 12): LSTM 1->H Step and sequences, and the stream object over blocks of 256 frames, bare, as a GRU,
+        // and as an amp model (LSTM, Linear(H->1) and the residual). Targets: 0.8x RTNeural's best on AMD Zen 5 (ns/frame).
+        var lstmTargets = new Dictionary<int, string> { [8] = "≤ 33", [16] = "≤ 40", [32] = "≤ 70", [64] = "≤ 320" };
+        var gruTargets = new Dictionary<int, string> { [8] = "≤ 28", [16] = "≤ 34", [32] = "≤ 67", [64] = "≤ 280" };
+        var modelTargets = new Dictionary<int, string> { [8] = "≤ 36", [16] = "≤ 42", [32] = "≤ 74", [40] = "≤ 132", [64] = "≤ 335" };
+        foreach (int h in new[] { 8, 16, 32, 40, 64 })
         {
             var a = new RecurrentConfig(CellKind.Lstm, 1, h);
-            string vsGeneric = h <= 32 ? "≥ 5× generic" : "≥ generic";
-            list.Add(new($"A-h{h}-step", "ns/step", a, 1, 1, Workload.Step) { TorchKey = ("A.loop", $"H={h}"), Target = $"{stepTargets[h]}, {vsGeneric}" });
-            list.Add(new($"A-h{h}-seq2048", "ns/step", a, 1, 2048, Workload.Forward) { TorchKey = ("A.seq", $"H={h}"), Target = vsGeneric });
+            string block = lstmTargets.TryGetValue(h, out string? t) ? $"{t} ns (Zen 5)" : "";
+            list.Add(new($"A-h{h}-step", "ns/step", a, 1, 1, Workload.Step) { TorchKey = ("A.loop", $"H={h}"), Target = "≤ 1.15× block" });
+            if (h != 40)
+            {
+                list.Add(new($"A-h{h}-seq2048", "ns/step", a, 1, 2048, Workload.Forward) { TorchKey = ("A.seq", $"H={h}"), Target = "≤ step" });
+            }
+
+            list.Add(new($"A-h{h}-block", "ns/frame", a, 1, BlockFrames, Workload.Block) { Target = block });
         }
+
+        foreach (int h in new[] { 8, 16, 32, 64 })
+        {
+            list.Add(new($"A-gru-h{h}-block", "ns/frame", new RecurrentConfig(CellKind.Gru, 1, h), 1, BlockFrames, Workload.Block) { Target = $"{gruTargets[h]} ns (Zen 5)" });
+        }
+
+        foreach (int h in new[] { 8, 16, 32, 40, 64 })
+        {
+            list.Add(new($"A-model-h{h}-block", "ns/frame", new RecurrentConfig(CellKind.Lstm, 1, h), 1, BlockFrames, Workload.ModelBlock) { Target = $"{modelTargets[h]} ns (Zen 5)" });
+        }
+
+        list.Add(new("A-i5-h6-block", "ns/frame", new RecurrentConfig(CellKind.Lstm, 5, 6), 1, BlockFrames, Workload.Block) { Target = "≤ 49 ns (Zen 5)" });
 
         var b = new RecurrentConfig(CellKind.Lstm, 5, 6, numLayers: 2, bidirectional: true);
         list.Add(new("B-fwd", "us", b, 3, 64, Workload.Forward) { TorchKey = ("B", "fwd"), Target = "≤ 20 µs" });
@@ -51,6 +74,10 @@ public enum Workload
     Step,
     /// <summary>Inference over the whole sequence.</summary>
     Forward,
+    /// <summary>A block of frames through a <see cref="RecurrentStream{T}"/>, state carried (batch = streams).</summary>
+    Block,
+    /// <summary>A block through a stream with a Linear(H->1) head and the residual y = head(rnn(x)) + x: an amp model.</summary>
+    ModelBlock,
     /// <summary>Training forward plus BPTT, parameter gradients accumulated (as torch_bench: loss = sum(output) + sum(h_n) (+ sum(c_n))).</summary>
     ForwardBackward,
 }
@@ -63,6 +90,7 @@ public sealed class ScenarioRunner
     private readonly IRecurrentNetwork<float> _net;
     private readonly Scenario _s;
     private readonly float[] _input, _output, _hN, _cN, _h, _c, _stepOut, _gradOutput, _gradHN, _gradCN;
+    private readonly RecurrentStream<float>? _stream;
 
     public ScenarioRunner(Scenario scenario, IRecurrentNetwork<float> net)
     {
@@ -81,6 +109,13 @@ public sealed class ScenarioRunner
         _gradOutput = Ones(_output.Length);
         _gradHN = Ones(_hN.Length);
         _gradCN = Ones(_cN.Length);
+        if (scenario.Workload is Workload.Block or Workload.ModelBlock)
+        {
+            // The same head weights (seeded) for both implementations, so their outputs can be compared.
+            bool model = scenario.Workload == Workload.ModelBlock;
+            _stream = new RecurrentStream<float>(net, model ? new Training.Linear<float>(c.OutputHidden, 1, seed: 3) : null, residual: model, scenario.Batch);
+            _output = new float[rows * _stream.OutputSize];
+        }
     }
 
     public IRecurrentNetwork<float> Network => _net;
@@ -96,11 +131,22 @@ public sealed class ScenarioRunner
             case Workload.Forward:
                 _net.Forward(_input, _output, _s.Batch, final: new(_hN, _cN));
                 break;
+            case Workload.Block or Workload.ModelBlock:
+                _stream!.Process(_input, _output);
+                break;
             default:
                 _net.Forward(_input, _output, _s.Batch, final: new(_hN, _cN), training: true);
                 _net.Backward(_gradOutput, gradFinal: new(_gradHN, _gradCN));
                 break;
         }
+    }
+
+    /// <summary>Back to zero state, so that two implementations compared after different numbers of calls start alike.</summary>
+    public void Reset()
+    {
+        Array.Clear(_h);
+        Array.Clear(_c);
+        _stream?.Reset();
     }
 
     /// <summary>The output of the last call, for checking implementations agree.</summary>

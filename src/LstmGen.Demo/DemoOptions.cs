@@ -21,6 +21,8 @@ public sealed class DemoOptions
         LstmGen demo: trains recurrent nets with generated kernels on two long-dependency tasks it generates itself.
 
         Usage: dotnet run -c Release --project src/LstmGen.Demo -- [options]
+               dotnet run -c Release --project src/LstmGen.Demo -- amp --model MODEL.json --input IN.json --output OUT.json
+                 (runs an amp model file over a signal; amp --help for more)
 
           --task NAME      adding | reber | all | check   (default all; check = PyTorch-shaped forward + gradient check)
           --seq-len N      adding-problem sequence length T (default 50)

@@ -15,14 +15,14 @@ public static class DemoRuns
     /// <summary>A vanilla RNN, a GRU and an LSTM with the same hidden size, each with a linear head.</summary>
     public static IEnumerable<SequenceModel> AddingModels(DemoOptions o)
     {
-        yield return Model("RNN (tanh)", CellKind.RnnTanh, 2, 1, o);
-        yield return Model("GRU", CellKind.Gru, 2, 1, o);
-        yield return Model("LSTM", CellKind.Lstm, 2, 1, o);
+        yield return Model("RNN (tanh)", CellKind.RnnTanh, 2, 1, HeadInput.LastStep, o);
+        yield return Model("GRU", CellKind.Gru, 2, 1, HeadInput.LastStep, o);
+        yield return Model("LSTM", CellKind.Lstm, 2, 1, HeadInput.LastStep, o);
     }
 
-    public static SequenceModel ReberModel(DemoOptions o) => Model("LSTM", CellKind.Lstm, Tasks.EmbeddedReber.Classes, Tasks.EmbeddedReber.Classes, o);
+    public static SequenceModel ReberModel(DemoOptions o) => Model("LSTM", CellKind.Lstm, Tasks.EmbeddedReber.Classes, Tasks.EmbeddedReber.Classes, HeadInput.EachStep, o);
 
-    private static SequenceModel Model(string name, CellKind kind, int input, int outputs, DemoOptions o)
+    private static SequenceModel Model(string name, CellKind kind, int input, int outputs, HeadInput headInput, DemoOptions o)
     {
         IRecurrentNetwork<float> net = Cells.Create(kind, input, o.Hidden, o.Seed);
         if (kind == CellKind.Lstm && !double.IsNaN(o.ForgetBias))
@@ -31,11 +31,14 @@ public static class DemoRuns
             LstmGen.Training.ParameterInit.SetForgetGateBias(net.Parameters, o.ForgetBias);
         }
 
-        return new SequenceModel($"{name}, {Cells.Describe(net)}", net, outputs, o.LearningRate, o.Seed);
+        return new SequenceModel($"{name}, {Cells.Describe(net)}", net, outputs, headInput, o.LearningRate, o.Seed);
     }
 
-    /// <summary>Saves the last trained LSTM's parameters; returns the path, or null when none was trained.</summary>
-    public static string? SaveLstm(IReadOnlyList<SequenceModel> models, string outDir)
+    /// <summary>
+    /// Saves the last trained LSTM as a whole model (network, head, configuration) and loads it back into a fresh
+    /// network: the reloaded model's test loss must equal the trained one's. Null when no LSTM was trained.
+    /// </summary>
+    public static (string Path, double Trained, double Reloaded)? SaveAndReload(IReadOnlyList<SequenceModel> models, DemoOptions o)
     {
         SequenceModel? lstm = models.LastOrDefault(m => m.Net.Config.Kind == CellKind.Lstm);
         if (lstm is null)
@@ -43,10 +46,14 @@ public static class DemoRuns
             return null;
         }
 
-        // PyTorch state_dict names, so torch.nn.LSTM.load_state_dict reads it back (head under "head.").
-        string path = Path.Combine(outDir, $"lstm-{(lstm.Net.Config.InputSize == 2 ? "adding" : "reber")}.safetensors");
-        lstm.Net.Parameters.SaveSafetensors(path, metadata: new Dictionary<string, string> { ["config"] = lstm.Net.Config.ToString() });
-        return path;
+        bool adding = lstm.Net.Config.InputSize == 2;
+        string path = Path.Combine(o.OutDir, $"lstm-{(adding ? "adding" : "reber")}.safetensors");
+        lstm.Model.Save(path, networkPrefix: "lstm.", headPrefix: "fc.");
+        RecurrentModel<float> reloaded = RecurrentModel<float>.Load(path, c => Cells.Create(c.Kind, c.InputSize, c.HiddenSize, seed: 0));
+        double TestLoss(RecurrentModel<float> model) => adding
+            ? Trainers.AddingTestLoss(model, AddingOptions(o))
+            : Trainers.ReberTest(model, Trainers.ReberTestStrings(ReberOptions(o)), out _);
+        return (path, TestLoss(lstm.Model), TestLoss(reloaded));
     }
 }
 

@@ -4,6 +4,11 @@ using LstmGen.Demo.Training;
 using Spectre.Console;
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+if (args is ["amp", .. var ampArgs])
+{
+    return AmpCommand.Run(ampArgs, Console.Out, Console.Error);
+}
+
 DemoOptions options;
 try
 {
@@ -67,12 +72,20 @@ foreach (TrainingResult r in results)
 AnsiConsole.Write(table);
 Directory.CreateDirectory(options.OutDir);
 string plotPath = Path.Combine(options.OutDir, "loss.svg");
-File.WriteAllText(plotPath, SvgPlot.Render("LstmGen demo: training loss per epoch", results.Select(r => ($"{r.Task}: {r.Model}", (IReadOnlyList<double>)r.LossCurve)).ToList()));
+IReadOnlyList<(string, double)> baselines = results.Any(r => r.Task == "adding")
+    ? [($"adding: baseline (predict the mean) {LstmGen.Demo.Tasks.AddingProblem.BaselineMse:0.000}", LstmGen.Demo.Tasks.AddingProblem.BaselineMse)]
+    : [];
+File.WriteAllText(plotPath, SvgPlot.Render("LstmGen demo: training loss per epoch", results.Select(r => ($"{r.Task}: {r.Model}", (IReadOnlyList<double>)r.LossCurve)).ToList(), baselines));
 AnsiConsole.MarkupLine($"loss curves: [blue]{plotPath}[/]");
-string? saved = DemoRuns.SaveLstm(models, options.OutDir);
-if (saved is not null)
+if (DemoRuns.SaveAndReload(models, options) is var (path, trained, reloaded))
 {
-    AnsiConsole.MarkupLine($"trained LSTM parameters: [blue]{saved}[/]");
+    // The whole model (LSTM, head, configuration) under PyTorch names: {lstm: nn.LSTM, fc: nn.Linear}'s state_dict.
+    string same = trained.Equals(reloaded) ? "identical" : "DIFFERENT";
+    AnsiConsole.MarkupLine($"trained LSTM model saved whole: [blue]{path}[/]; reloaded, its test loss is {reloaded:0.000000} against {trained:0.000000} trained ({same})");
+    if (!trained.Equals(reloaded))
+    {
+        return 1;
+    }
 }
 
 return 0;

@@ -32,7 +32,8 @@ public interface IRecurrentNetwork<T>
     /// <param name="output">seqLen*batch*OutputSize values: the top layer's h at every step, directions concatenated.</param>
     /// <param name="batch">Batch size, at least 1.</param>
     /// <param name="initial">h_0 and (LSTM) c_0, or empty for zeros.</param>
-    /// <param name="final">Receives h_n and (LSTM) c_n; either may be empty to skip it.</param>
+    /// <param name="final">Receives h_n and (LSTM) c_n; either may be empty to skip it. It may be the same memory as
+    /// <paramref name="initial"/>, to carry a state in place from one call to the next.</param>
     /// <param name="training">When true, records what <see cref="Backward"/> needs. Recording uses a buffer owned by this
     /// instance, so training calls must not run concurrently on one instance; inference calls may.</param>
     void Forward(ReadOnlySpan<T> input, Span<T> output, int batch, ReadOnlyStateSpan<T> initial = default,

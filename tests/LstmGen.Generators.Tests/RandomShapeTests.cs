@@ -100,6 +100,12 @@ public class RandomShapeTests(ITestOutputHelper log)
                     // Streaming too, for the unidirectional ones.
                     worst = Math.Max(worst, GeneratedVsGeneric.CheckStep(net, steps: 3, batch: rng.Next(1, 4), seed: (ulong)(i + 100),
                         $"Cell{(batchIndex * PerCompilation) + i}"));
+
+                    // The stream object: blocks equal Forward bit for bit, and the head and residual the generic composition.
+                    int streams = configs[i].BatchFirst ? 1 : rng.Next(1, 4);
+                    StreamChecks.BlocksEqualForward(net, frames: rng.Next(1, 40), streams, seed: (ulong)(i + 200), $"Cell{(batchIndex * PerCompilation) + i}");
+                    worst = Math.Max(worst, StreamChecks.HeadEqualsComposition(net, frames: rng.Next(1, 40), streams, outputs: rng.Next(1, configs[i].InputSize + 1),
+                        residual: true, seed: (ulong)(i + 300), $"Cell{(batchIndex * PerCompilation) + i}"));
                 }
             }
 

@@ -37,7 +37,9 @@ public class AllocationTests
             Calls();
         }
 
-        long[] bytes = Calls();
-        Assert.True(bytes.All(x => x == 0), $"{cell}: bytes allocated by Forward, training Forward, Backward, Step: {string.Join(", ", bytes)}");
+        // The least of five rounds: an allocation per call shows in every round, while a one-off of the runtime's (a
+        // method's optimised code installed on this thread mid-round, on a loaded machine) does not.
+        long[] bytes = Enumerable.Range(0, 5).Select(_ => Calls()).Aggregate((a, b) => a.Zip(b, Math.Min).ToArray());
+        Assert.True(bytes.All(x => x == 0), $"{cell}: bytes allocated by Forward, training Forward, Backward, Step (least of 5 rounds): {string.Join(", ", bytes)}");
     }
 }

@@ -10,22 +10,20 @@ public sealed record TrainingResult(string Model, string Task, List<double> Loss
 /// <summary>Options shared by the demo's training runs.</summary>
 public sealed record TrainingOptions(int SeqLen, int Epochs, int BatchesPerEpoch, int Batch, ulong Seed, double LearningRate, double ClipNorm, int TestSize);
 
-/// <summary>A recurrent network with a linear head and an Adam optimizer over both.</summary>
+/// <summary>A whole model (network and linear head) and the Adam optimizer over it.</summary>
 public sealed class SequenceModel
 {
-    public SequenceModel(string name, IRecurrentNetwork<float> net, int outFeatures, double learningRate, ulong seed)
+    public SequenceModel(string name, IRecurrentNetwork<float> net, int outFeatures, HeadInput headInput, double learningRate, ulong seed)
     {
         Name = name;
-        Net = net;
-        Head = new Linear<float>(net.Config.OutputSize, outFeatures, seed: seed + 1);
-        Buffers = [net.Parameters, Head];
-        Optimizer = new Adam<float>(Buffers, lr: learningRate);
+        Model = new RecurrentModel<float>(net, new Linear<float>(net.Config.OutputSize, outFeatures, seed: seed + 1), headInput);
+        Optimizer = new Adam<float>(Model.Parameters, lr: learningRate);
     }
 
     public string Name { get; }
-    public IRecurrentNetwork<float> Net { get; }
-    public Linear<float> Head { get; }
-    public IParameterBuffer<float>[] Buffers { get; }
+    public RecurrentModel<float> Model { get; }
+    public IRecurrentNetwork<float> Net => Model.Network;
+    public Linear<float> Head => Model.Head;
     public Adam<float> Optimizer { get; }
 }
 
@@ -38,7 +36,7 @@ public static class Trainers
         var clock = Stopwatch.StartNew();
         int hidden = model.Net.Config.OutputSize;
         var data = new AddingProblem(o.SeqLen, o.Seed);
-        var buffers = new AddingBuffers(o.SeqLen, o.Batch, hidden);
+        float[] input = new float[o.SeqLen * o.Batch * 2], target = new float[o.Batch];
         var curve = new List<double>();
         int total = o.Epochs * o.BatchesPerEpoch;
         for (int epoch = 0; epoch < o.Epochs; epoch++)
@@ -46,41 +44,25 @@ public static class Trainers
             double epochLoss = 0;
             for (int i = 0; i < o.BatchesPerEpoch; i++)
             {
-                data.Sample(o.Batch, buffers.Input, buffers.Target);
-                model.Optimizer.ZeroGradients();
-                epochLoss += AddingLoss(model, buffers, o.SeqLen, o.Batch, training: true);
-                GradientClipping.ClipGradNorm<float>(model.Buffers, o.ClipNorm);
-                model.Optimizer.Step();
+                data.Sample(o.Batch, input, target);
+                epochLoss += model.Model.TrainStep(input, o.Batch, target, model.Optimizer, o.ClipNorm);
                 progress?.Invoke(((epoch * o.BatchesPerEpoch) + i + 1) / (double)total);
             }
 
             curve.Add(epochLoss / o.BatchesPerEpoch);
         }
 
-        // Test on fresh sequences from a different seed.
-        var test = new AddingProblem(o.SeqLen, o.Seed ^ 0x5EED_7E57UL);
-        var testBuffers = new AddingBuffers(o.SeqLen, o.TestSize, hidden);
-        test.Sample(o.TestSize, testBuffers.Input, testBuffers.Target);
-        double testLoss = AddingLoss(model, testBuffers, o.SeqLen, o.TestSize, training: false);
-        return new TrainingResult(model.Name, "adding", curve, testLoss, null, clock.Elapsed);
+        return new TrainingResult(model.Name, "adding", curve, AddingTestLoss(model.Model, o), null, clock.Elapsed);
     }
 
-    private static double AddingLoss(SequenceModel model, AddingBuffers b, int seqLen, int batch, bool training)
+    /// <summary>MSE on fresh sequences from a different seed than training's.</summary>
+    public static double AddingTestLoss(RecurrentModel<float> model, TrainingOptions o)
     {
-        int hidden = model.Net.Config.OutputSize;
-        model.Net.Forward(b.Input, b.Output, batch, training: training);
-        // The last step's rows: (batch, hidden) at the end of the sequence-first output.
-        ReadOnlySpan<float> last = b.Output.AsSpan((seqLen - 1) * batch * hidden, batch * hidden);
-        model.Head.Forward(last, batch, b.Prediction);
-        float loss = Losses.MeanSquaredError<float>(b.Prediction, b.Target, training ? b.GradPrediction : default);
-        if (training)
-        {
-            Array.Clear(b.GradOutput);
-            model.Head.Backward(last, batch, b.GradPrediction, b.GradOutput.AsSpan((seqLen - 1) * batch * hidden, batch * hidden));
-            model.Net.Backward(b.GradOutput);
-        }
-
-        return loss;
+        var test = new AddingProblem(o.SeqLen, o.Seed ^ 0x5EED_7E57UL);
+        float[] input = new float[o.SeqLen * o.TestSize * 2], target = new float[o.TestSize], prediction = new float[o.TestSize];
+        test.Sample(o.TestSize, input, target);
+        model.Predict(input, prediction, o.TestSize);
+        return Losses.MeanSquaredError<float>(prediction, target, default);
     }
 
     /// <summary>Embedded Reber grammar: next-symbol prediction at every step with softmax cross-entropy.</summary>
@@ -91,7 +73,7 @@ public static class Trainers
         var curve = new List<double>();
         int total = o.Epochs * o.BatchesPerEpoch;
         var strings = new (int[] Symbols, int[] Legal)[o.Batch];
-        var buffers = new ReberBuffers(model.Net.Config.OutputSize, o.Batch);
+        var buffers = new ReberBuffers(o.Batch);
         for (int epoch = 0; epoch < o.Epochs; epoch++)
         {
             double epochLoss = 0;
@@ -102,63 +84,40 @@ public static class Trainers
                     strings[s] = data.Sample();
                 }
 
-                model.Optimizer.ZeroGradients();
-                epochLoss += ReberPass(model, strings, buffers, training: true, out _);
-                GradientClipping.ClipGradNorm<float>(model.Buffers, o.ClipNorm);
-                model.Optimizer.Step();
+                (_, int rows) = buffers.Encode(strings);
+                epochLoss += model.Model.TrainStep(buffers.Input.AsSpan(0, rows * EmbeddedReber.Classes), o.Batch, buffers.Targets.AsSpan(0, rows), model.Optimizer, o.ClipNorm);
                 progress?.Invoke(((epoch * o.BatchesPerEpoch) + i + 1) / (double)total);
             }
 
             curve.Add(epochLoss / o.BatchesPerEpoch);
         }
 
-        var test = new EmbeddedReber(o.Seed ^ 0x5EED_7E57UL);
-        var testStrings = new (int[] Symbols, int[] Legal)[o.TestSize];
-        for (int s = 0; s < testStrings.Length; s++)
-        {
-            testStrings[s] = test.Sample();
-        }
-
-        var testBuffers = new ReberBuffers(model.Net.Config.OutputSize, o.TestSize);
-        double testLoss = ReberPass(model, testStrings, testBuffers, training: false, out int solved);
+        double testLoss = ReberTest(model.Model, ReberTestStrings(o), out int solved);
         return new TrainingResult(model.Name, "reber", curve, testLoss, solved / (double)o.TestSize, clock.Elapsed);
     }
 
-    /// <summary>One batch of strings, padded to the longest; padded steps have target -100 (ignored by the loss).</summary>
-    private static double ReberPass(SequenceModel model, (int[] Symbols, int[] Legal)[] strings, ReberBuffers b, bool training, out int solved)
+    /// <summary>The Reber test set: fresh strings from a different seed than training's.</summary>
+    public static (int[] Symbols, int[] Legal)[] ReberTestStrings(TrainingOptions o)
     {
-        int batch = strings.Length;
-        int steps = strings.Max(s => s.Symbols.Length) - 1;
-        int classes = EmbeddedReber.Classes;
-        int hidden = model.Net.Config.OutputSize;
-        b.Ensure(steps);
-        int rows = steps * batch;
-        Span<float> input = b.Input.AsSpan(0, rows * classes);
-        Span<int> targets = b.Targets.AsSpan(0, rows);
-        input.Clear();
-        targets.Fill(-100);
-        for (int s = 0; s < batch; s++)
+        var test = new EmbeddedReber(o.Seed ^ 0x5EED_7E57UL);
+        var strings = new (int[] Symbols, int[] Legal)[o.TestSize];
+        for (int s = 0; s < strings.Length; s++)
         {
-            int[] symbols = strings[s].Symbols;
-            for (int t = 0; t < symbols.Length - 1; t++)
-            {
-                input[(((t * batch) + s) * classes) + symbols[t]] = 1;
-                targets[(t * batch) + s] = symbols[t + 1];
-            }
+            strings[s] = test.Sample();
         }
 
-        Span<float> output = b.Output.AsSpan(0, rows * hidden);
-        Span<float> logits = b.Logits.AsSpan(0, rows * classes);
-        model.Net.Forward(input, output, batch, training: training);
-        model.Head.Forward(output, rows, logits);
-        float loss = Losses.CrossEntropy<float>(logits, targets, classes, training ? b.GradLogits.AsSpan(0, rows * classes) : default);
-        if (training)
-        {
-            Span<float> gradOutput = b.GradOutput.AsSpan(0, rows * hidden);
-            model.Head.Backward(output, rows, b.GradLogits.AsSpan(0, rows * classes), gradOutput);
-            model.Net.Backward(gradOutput);
-        }
+        return strings;
+    }
 
+    /// <summary>Test loss and the number of strings whose every next-symbol prediction is a legal set.</summary>
+    public static double ReberTest(RecurrentModel<float> model, (int[] Symbols, int[] Legal)[] strings, out int solved)
+    {
+        int batch = strings.Length, classes = EmbeddedReber.Classes;
+        var b = new ReberBuffers(batch);
+        (_, int rows) = b.Encode(strings);
+        float[] logits = new float[rows * classes];
+        model.Predict(b.Input.AsSpan(0, rows * classes), logits, batch);
+        float loss = Losses.CrossEntropy<float>(logits, b.Targets.AsSpan(0, rows), classes, default);
         solved = 0;
         for (int s = 0; s < batch; s++)
         {
@@ -166,7 +125,7 @@ public static class Trainers
             int[] legal = strings[s].Legal;
             for (int t = 0; t < legal.Length && all; t++)
             {
-                all = EmbeddedReber.PredictsLegalSet(logits.Slice(((t * batch) + s) * classes, classes), legal[t]);
+                all = EmbeddedReber.PredictsLegalSet(logits.AsSpan(((t * batch) + s) * classes, classes), legal[t]);
             }
 
             solved += all ? 1 : 0;
@@ -175,42 +134,38 @@ public static class Trainers
         return loss;
     }
 
-    private sealed class AddingBuffers(int seqLen, int batch, int hidden)
-    {
-        public float[] Input { get; } = new float[seqLen * batch * 2];
-        public float[] Target { get; } = new float[batch];
-        public float[] Output { get; } = new float[seqLen * batch * hidden];
-        public float[] GradOutput { get; } = new float[seqLen * batch * hidden];
-        public float[] Prediction { get; } = new float[batch];
-        public float[] GradPrediction { get; } = new float[batch];
-    }
-
-    /// <summary>Grown to the longest string seen, then reused.</summary>
-    private sealed class ReberBuffers(int hidden, int batch)
+    /// <summary>One-hot inputs and next-symbol targets of a batch of strings, padded to the longest (target -100, ignored).</summary>
+    private sealed class ReberBuffers(int batch)
     {
         public float[] Input { get; private set; } = [];
         public int[] Targets { get; private set; } = [];
-        public float[] Output { get; private set; } = [];
-        public float[] GradOutput { get; private set; } = [];
-        public float[] Logits { get; private set; } = [];
-        public float[] GradLogits { get; private set; } = [];
 
-        public void Ensure(int steps)
+        public (int Steps, int Rows) Encode((int[] Symbols, int[] Legal)[] strings)
         {
-            int rows = steps * batch;
-            if (Targets.Length >= rows)
+            int steps = strings.Max(s => s.Symbols.Length) - 1, rows = steps * batch, classes = EmbeddedReber.Classes;
+            if (Targets.Length < rows)
             {
-                return;
+                // Grown to the longest string seen (at least doubling), then reused.
+                int capacity = Math.Max(rows, Targets.Length * 2);
+                Input = new float[capacity * classes];
+                Targets = new int[capacity];
             }
 
-            rows = Math.Max(rows, Targets.Length * 2);
-            int classes = EmbeddedReber.Classes;
-            Input = new float[rows * classes];
-            Targets = new int[rows];
-            Output = new float[rows * hidden];
-            GradOutput = new float[rows * hidden];
-            Logits = new float[rows * classes];
-            GradLogits = new float[rows * classes];
+            Span<float> input = Input.AsSpan(0, rows * classes);
+            Span<int> targets = Targets.AsSpan(0, rows);
+            input.Clear();
+            targets.Fill(-100);
+            for (int s = 0; s < batch; s++)
+            {
+                int[] symbols = strings[s].Symbols;
+                for (int t = 0; t < symbols.Length - 1; t++)
+                {
+                    input[(((t * batch) + s) * classes) + symbols[t]] = 1;
+                    targets[(t * batch) + s] = symbols[t + 1];
+                }
+            }
+
+            return (steps, rows);
         }
     }
 }

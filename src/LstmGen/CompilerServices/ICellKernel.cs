@@ -65,7 +65,7 @@ public interface ICellKernel
 
     /// <summary>
     /// True when <see cref="Cell"/> is straight-line code. Then it beats a batch-wide product below
-    /// <see cref="PackedNetwork{TKernel}.MinBatchedRows"/> rows; a looped cell always takes the batch-wide product.
+    /// <see cref="PackedNetwork{TKernel}.MinBatchedRows"/> rows, a looped cell below <see cref="PackedNetwork{TKernel}.MinBatchedRowsLooped"/>.
     /// </summary>
     static abstract bool Unrolled { get; }
 

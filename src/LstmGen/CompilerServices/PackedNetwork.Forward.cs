@@ -29,15 +29,19 @@ public sealed partial class PackedNetwork<TKernel>
             _tape.Prepare(input, seqLen, batch);
         }
 
-        // Scratch: input projections, two layer buffers when not recording, running h and c, two record rows, a step's
-        // recurrent products.
-        long length = ((long)rows * gp) + (training ? 0 : 2L * rows * TKernel.OutputSize) + ((long)batch * (hop + hc + gp))
+        // The input projections are made a chunk of time steps at a time, so that a long sequence keeps them in cache
+        // instead of streaming seqLen*batch*gateColumns floats through memory.
+        int chunk = ChunkSteps(seqLen, batch);
+
+        // Scratch: one chunk's input projections, two layer buffers when not recording, running h and c, two record rows,
+        // a step's recurrent products.
+        long length = ((long)chunk * batch * gp) + (training ? 0 : 2L * rows * TKernel.OutputSize) + ((long)batch * (hop + hc + gp))
             + (2L * TKernel.RecordLength);
         float[]? rented = Scratch.RentIfLarge(length, nameof(seqLen));
         try
         {
             var scratch = new Scratch(rented is null ? stackalloc float[(int)length] : Scratch.Cleared(rented, length));
-            Span<float> xproj = scratch.Take(rows * gp);
+            Span<float> xproj = scratch.Take(chunk * batch * gp);
             Span<float> bufferA = scratch.Take(training ? 0 : rows * TKernel.OutputSize);
             Span<float> bufferB = scratch.Take(training ? 0 : rows * TKernel.OutputSize);
             Span<float> hRun = scratch.Take(batch * hop);
@@ -45,7 +49,7 @@ public sealed partial class PackedNetwork<TKernel>
             Span<float> record = scratch.Take(2 * TKernel.RecordLength);
             Span<float> gh = scratch.Take(batch * gp);
             float[] tape = _tape.Buffer;
-            bool batched = !TKernel.Unrolled || batch >= MinBatchedRows;
+            bool batched = batch >= (TKernel.Unrolled ? MinBatchedRows : MinBatchedRowsLooped);
             scoped ReadOnlySpan<float> layerIn = input;
             bool inBatchFirst = TKernel.BatchFirst;
             for (int layer = 0; layer < TKernel.Layers; layer++)
@@ -60,13 +64,22 @@ public sealed partial class PackedNetwork<TKernel>
                 {
                     int ld = (layer * TKernel.Directions) + dir;
                     ref float wBase = ref w[PackedBase(ld)];
-                    ProjectInputs(ref wBase, inSize, ref MemoryMarshal.GetReference(layerIn), inBatchFirst, seqLen, batch, ref xproj[0]);
                     ref float wh = ref Unsafe.Add(ref wBase, inSize * gp);
                     LoadState(h0, hRun, ld, batch, ho, hop);
                     LoadState(c0, cRun, ld, batch, TKernel.HiddenSize, hc);
+                    int t0 = 0;
                     for (int s = 0; s < seqLen; s++)
                     {
                         int t = dir == 0 ? s : seqLen - 1 - s;
+                        if (s % chunk == 0)
+                        {
+                            // The next chunk of steps in this direction's order: [t, t + n) forward, (t - n, t] backward.
+                            int n = Math.Min(chunk, seqLen - s);
+                            t0 = dir == 0 ? t : t - n + 1;
+                            ProjectInputs(ref wBase, inSize, ref MemoryMarshal.GetReference(layerIn), inBatchFirst, seqLen, batch, t0, n, ref xproj[0]);
+                        }
+
+                        int xrow = (t - t0) * batch;
                         if (batched)
                         {
                             // The recurrent products of every batch row at once: gh = h W_hh.
@@ -83,8 +96,8 @@ public sealed partial class PackedNetwork<TKernel>
                                 int row = (t * batch) + b0;
                                 ref float rec0 = ref training ? ref tape[Tape.RecordOffset(rows, ld, row)] : ref record[0];
                                 ref float rec1 = ref training ? ref tape[Tape.RecordOffset(rows, ld, row + 1)] : ref record[TKernel.RecordLength];
-                                CellPair(ref wh, ref xproj[row * gp], ref hRun[b0 * hop], ref RowOf(cRun, b0, hc), ref rec0,
-                                    ref xproj[(row + 1) * gp], ref hRun[(b0 + 1) * hop], ref RowOf(cRun, b0 + 1, hc), ref rec1);
+                                CellPair(ref wh, ref xproj[(xrow + b0) * gp], ref hRun[b0 * hop], ref RowOf(cRun, b0, hc), ref rec0,
+                                    ref xproj[(xrow + b0 + 1) * gp], ref hRun[(b0 + 1) * hop], ref RowOf(cRun, b0 + 1, hc), ref rec1);
                                 CopyRowOut(hRun, b0, layerOut, outBatchFirst, seqLen, batch, t, dir);
                                 CopyRowOut(hRun, b0 + 1, layerOut, outBatchFirst, seqLen, batch, t, dir);
                             }
@@ -96,11 +109,11 @@ public sealed partial class PackedNetwork<TKernel>
                             ref float rec = ref training ? ref tape[Tape.RecordOffset(rows, ld, row)] : ref record[0];
                             if (batched)
                             {
-                                CellFromProducts(ref wh, ref gh[b * gp], ref xproj[row * gp], ref hRun[b * hop], ref RowOf(cRun, b, hc), ref rec);
+                                CellFromProducts(ref wh, ref gh[b * gp], ref xproj[(xrow + b) * gp], ref hRun[b * hop], ref RowOf(cRun, b, hc), ref rec);
                             }
                             else
                             {
-                                Cell(ref wh, ref xproj[row * gp], ref hRun[b * hop], ref RowOf(cRun, b, hc), ref rec);
+                                Cell(ref wh, ref xproj[(xrow + b) * gp], ref hRun[b * hop], ref RowOf(cRun, b, hc), ref rec);
                             }
 
                             CopyRowOut(hRun, b, layerOut, outBatchFirst, seqLen, batch, t, dir);
@@ -127,14 +140,36 @@ public sealed partial class PackedNetwork<TKernel>
         hRun.Slice(b * TKernel.OutputHiddenPadded, TKernel.OutputHidden).CopyTo(
             layerOut.Slice(((batchFirst ? (b * seqLen) + t : (t * batch) + b) * TKernel.OutputSize) + (dir * TKernel.OutputHidden), TKernel.OutputHidden));
 
-    // xproj[row] = bias + W_ih x[row] for all (t, b) rows of one layer and direction, in packed columns: the bias in
-    // every row, then x W_ih as one matrix product (one per time step when the input is batch-first).
-    private static void ProjectInputs(ref float w, int inSize, ref float x, bool batchFirst, int seqLen, int batch, ref float xproj)
+    // Time steps per chunk of input projections: about 16 KB of them, at least one step.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ChunkSteps(int seqLen, int batch) => Math.Clamp(4096 / (batch * TKernel.GateColumns), 1, seqLen);
+
+    // xproj[row] = bias + W_ih x[row] for the rows of time steps [t0, t0 + steps) of one layer and direction, in packed
+    // columns (one block of rows per time step when the input is batch-first).
+    private static void ProjectInputs(ref float w, int inSize, ref float x, bool batchFirst, int seqLen, int batch, int t0, int steps, ref float xproj)
+    {
+        if (batchFirst)
+        {
+            for (int t = 0; t < steps; t++)
+            {
+                ProjectRows(ref w, inSize, batch, ref Unsafe.Add(ref x, (t0 + t) * inSize), seqLen * inSize, ref Unsafe.Add(ref xproj, t * batch * TKernel.GateColumns));
+            }
+        }
+        else
+        {
+            ProjectRows(ref w, inSize, steps * batch, ref Unsafe.Add(ref x, t0 * batch * inSize), inSize, ref xproj);
+        }
+    }
+
+    // Rows in groups of four as one matrix product (the bias first, then x W_ih added), the rest one by one. Either way
+    // each row's sum runs in the same order, so a row's result does not depend on how many rows come with it: a signal
+    // gives the same bits in blocks of any length, as one sequence, or step by step.
+    private static void ProjectRows(ref float w, int inSize, int rows, ref float x, int lda, ref float xproj)
     {
         int gp = TKernel.GateColumns;
         ref float bias = ref Unsafe.Add(ref w, (inSize + TKernel.OutputHidden) * gp);
-        int rows = seqLen * batch;
-        for (int row = 0; row < rows; row++)
+        int tiled = rows & ~3;
+        for (int row = 0; row < tiled; row++)
         {
             for (int v = 0; v < gp; v += 8)
             {
@@ -142,16 +177,10 @@ public sealed partial class PackedNetwork<TKernel>
             }
         }
 
-        if (batchFirst)
+        Gemm.MultiplyAdd(tiled, gp, inSize, ref x, lda, ref w, gp, ref xproj, gp);
+        for (int row = tiled; row < rows; row++)
         {
-            for (int t = 0; t < seqLen; t++)
-            {
-                Gemm.MultiplyAdd(batch, gp, inSize, ref Unsafe.Add(ref x, t * inSize), seqLen * inSize, ref w, gp, ref Unsafe.Add(ref xproj, t * batch * gp), gp);
-            }
-        }
-        else
-        {
-            Gemm.MultiplyAdd(rows, gp, inSize, ref x, inSize, ref w, gp, ref xproj, gp);
+            ProjectRow(ref w, inSize, ref Unsafe.Add(ref x, row * lda), ref Unsafe.Add(ref xproj, row * gp));
         }
     }
 }

@@ -22,9 +22,15 @@ public sealed partial class PackedNetwork<TKernel>
     /// <summary>
     /// Batch rows from which an unrolled shape computes each step's recurrent products for the whole batch as one matrix
     /// product (each loaded weight vector serves 4 to 8 rows); below it, the per-row unrolled cell (one dependent chain per
-    /// row) is faster. Looped shapes always take the product.
+    /// row) is faster.
     /// </summary>
     public const int MinBatchedRows = 8;
+
+    /// <summary>
+    /// The same for a looped shape: from one full tile of the matrix product (4 rows) on; below it the product would run
+    /// row by row, and the looped cell's own matrix-vector loop is faster (a stream of one row, above all).
+    /// </summary>
+    public const int MinBatchedRowsLooped = 4;
 
     private readonly object _packLock = new();
     private PackedWeights? _packed;

@@ -2,21 +2,23 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Numerics;
-using System.Text.Json;
+using LstmGen.Training;
 
 namespace LstmGen.IO;
 
 /// <summary>
-/// Loads and saves a <see cref="ParameterSet{T}"/> as a <a href="https://github.com/huggingface/safetensors">safetensors</a>
-/// file under PyTorch's <c>state_dict</c> names (<c>weight_ih_l0</c>, <c>bias_hh_l1_reverse</c>, <c>weight_hr_l0</c>, ...),
-/// so a model trained in PyTorch loads as it is, without native code.
+/// Loads and saves a <see cref="ParameterSet{T}"/> or a <see cref="Linear{T}"/> head as a
+/// <a href="https://github.com/huggingface/safetensors">safetensors</a> file under PyTorch's <c>state_dict</c> names
+/// (<c>weight_ih_l0</c>, <c>bias_hh_l1_reverse</c>, <c>weight_hr_l0</c>, ...; <c>weight</c> and <c>bias</c> for a head),
+/// so a model trained in PyTorch loads as it is, without native code. For several modules in one file (a network under
+/// <c>lstm.</c> and its head under <c>fc.</c>), see <see cref="SafetensorsReader"/> and <see cref="SafetensorsWriter"/>.
 /// </summary>
 /// <remarks>
 /// <para>
 /// <b>Names and prefix.</b> A parameter is stored as <c>prefix + name</c>; for an LSTM kept as the attribute <c>lstm</c>
 /// of a PyTorch module the prefix is <c>"lstm."</c> (it is used verbatim: include the dot). With a prefix, tensors whose
 /// names do not start with it belong to other parts of the model and are skipped (they are still checked for size and
-/// offsets). Without a prefix, every tensor of the file must be a parameter of the network.
+/// offsets). Without a prefix, every tensor of the file must be a parameter of the network (or of the head).
 /// </para>
 /// <para>
 /// <b>Strict validation.</b> A load reads and checks the whole file before it changes anything: the header length is at
@@ -31,8 +33,9 @@ namespace LstmGen.IO;
 /// <para>
 /// <b>Types.</b> Loading accepts F32, F64, F16 and BF16 into float or double parameters. Widening is exact; F64 into
 /// float rounds to nearest. Saving writes F32 for float parameters and F64 for double ones unless told otherwise (F32
-/// or F64), tensors in <see cref="ParameterLayout.Parameters"/> order, the header padded with spaces to a multiple of 8
-/// bytes as the reference implementation does.
+/// or F64), tensors in <see cref="ParameterLayout.Parameters"/> order (a head: weight, then bias), the header padded
+/// with spaces to a multiple of 8 bytes as the reference implementation does. A save to a path writes a temporary file
+/// beside it, flushes it to disk and moves it over the path, so a failure never leaves a half-written file.
 /// </para>
 /// </remarks>
 public static class SafetensorsFile
@@ -40,7 +43,8 @@ public static class SafetensorsFile
     /// <summary>Largest header accepted, in bytes (the reference implementation's limit).</summary>
     public const int MaxHeaderLength = 100_000_000;
 
-    private const int ChunkBytes = 1 << 16;
+    /// <summary>Bytes read or written per call.</summary>
+    internal const int ChunkBytes = 1 << 16;
 
     /// <summary>Loads the parameters from a safetensors file.</summary>
     /// <param name="target">The parameters to fill; unchanged when the load fails.</param>
@@ -54,8 +58,8 @@ public static class SafetensorsFile
         ArgumentNullException.ThrowIfNull(target);
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(prefix);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, ChunkBytes, FileOptions.SequentialScan);
-        return LoadCore(target, stream, prefix, $"safetensors file '{path}'");
+        using FileStream stream = OpenRead(path);
+        return LoadCore(target, stream, prefix, FileSource(path));
     }
 
     /// <summary>Loads the parameters from safetensors data held in memory.</summary>
@@ -97,8 +101,8 @@ public static class SafetensorsFile
     }
 
     /// <summary>
-    /// Saves the parameters as a safetensors file. The file is written beside its final name and then moved there, so
-    /// a failure never leaves a half-written file under <paramref name="path"/>.
+    /// Saves the parameters as a safetensors file. The file is written beside its final name, flushed to disk and then
+    /// moved there, so a failure never leaves a half-written file under <paramref name="path"/>.
     /// </summary>
     /// <param name="source">The parameters.</param>
     /// <param name="path">The file; replaced when it exists.</param>
@@ -111,22 +115,7 @@ public static class SafetensorsFile
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        ArgumentNullException.ThrowIfNull(prefix);
-        string full = Path.GetFullPath(path);
-        string temporary = full + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, ChunkBytes))
-            {
-                SaveCore(source, stream, prefix, metadata, dtype);
-            }
-
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+        Writer(metadata).Add(source, prefix, dtype).Save(path);
     }
 
     /// <summary>Writes the parameters as a safetensors file to a stream, which is not closed.</summary>
@@ -141,11 +130,87 @@ public static class SafetensorsFile
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(destination);
-        ArgumentNullException.ThrowIfNull(prefix);
-        SaveCore(source, destination, prefix, metadata, dtype);
+        Writer(metadata).Add(source, prefix, dtype).WriteTo(destination);
     }
 
-    private static void EnsureSupported<T>()
+    /// <summary>Loads a <c>torch.nn.Linear</c> head (<c>prefix + "weight"</c>, <c>prefix + "bias"</c>) from a safetensors file.</summary>
+    /// <param name="target">The head to fill; unchanged when the load fails.</param>
+    /// <param name="path">The file.</param>
+    /// <param name="prefix">Prepended to <c>weight</c> and <c>bias</c>, e.g. <c>"fc."</c>; empty for none.</param>
+    /// <returns>The file's <c>__metadata__</c> (empty when it has none).</returns>
+    /// <exception cref="SafetensorsFormatException">The file is malformed or does not match the head.</exception>
+    public static IReadOnlyDictionary<string, string> Load<T>(Linear<T> target, string path, string prefix = "")
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(prefix);
+        using FileStream stream = OpenRead(path);
+        return LoadCore<T>(SafetensorsModule.Of(target), target.Set, stream, prefix, FileSource(path));
+    }
+
+    /// <summary>Loads a <c>torch.nn.Linear</c> head from a stream holding a safetensors file; see <see cref="Load{T}(ParameterSet{T}, Stream, string)"/>.</summary>
+    /// <param name="target">The head to fill; unchanged when the load fails.</param>
+    /// <param name="stream">The data, from its current position to its end; not closed.</param>
+    /// <param name="prefix">Prepended to <c>weight</c> and <c>bias</c>, e.g. <c>"fc."</c>; empty for none.</param>
+    /// <returns>The file's <c>__metadata__</c> (empty when it has none).</returns>
+    /// <exception cref="SafetensorsFormatException">The data is malformed or does not match the head.</exception>
+    public static IReadOnlyDictionary<string, string> Load<T>(Linear<T> target, Stream stream, string prefix = "")
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(prefix);
+        return LoadCore<T>(SafetensorsModule.Of(target), target.Set, stream, prefix, "safetensors stream");
+    }
+
+    /// <summary>Saves a <c>torch.nn.Linear</c> head as a safetensors file, as <see cref="Save{T}(ParameterSet{T}, string, string, IReadOnlyDictionary{string, string}?, SafetensorsDType?)"/> does.</summary>
+    /// <param name="source">The head.</param>
+    /// <param name="path">The file; replaced when it exists.</param>
+    /// <param name="prefix">Prepended to <c>weight</c> and <c>bias</c>, e.g. <c>"fc."</c>; empty for none.</param>
+    /// <param name="metadata">Strings for <c>__metadata__</c>, or null for none.</param>
+    /// <param name="dtype">F32 or F64; null for the element type of <typeparamref name="T"/>.</param>
+    public static void Save<T>(Linear<T> source, string path, string prefix = "", IReadOnlyDictionary<string, string>? metadata = null,
+        SafetensorsDType? dtype = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        Writer(metadata).Add(source, prefix, dtype).Save(path);
+    }
+
+    /// <summary>Writes a <c>torch.nn.Linear</c> head as a safetensors file to a stream, which is not closed.</summary>
+    /// <param name="source">The head.</param>
+    /// <param name="destination">Where to write.</param>
+    /// <param name="prefix">Prepended to <c>weight</c> and <c>bias</c>, e.g. <c>"fc."</c>; empty for none.</param>
+    /// <param name="metadata">Strings for <c>__metadata__</c>, or null for none.</param>
+    /// <param name="dtype">F32 or F64; null for the element type of <typeparamref name="T"/>.</param>
+    public static void Save<T>(Linear<T> source, Stream destination, string prefix = "", IReadOnlyDictionary<string, string>? metadata = null,
+        SafetensorsDType? dtype = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
+        Writer(metadata).Add(source, prefix, dtype).WriteTo(destination);
+    }
+
+    private static SafetensorsWriter Writer(IReadOnlyDictionary<string, string>? metadata)
+    {
+        var writer = new SafetensorsWriter();
+        foreach (KeyValuePair<string, string> pair in metadata ?? new Dictionary<string, string>())
+        {
+            writer.Metadata[pair.Key] = pair.Value;
+        }
+
+        return writer;
+    }
+
+    internal static FileStream OpenRead(string path) =>
+        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, ChunkBytes, FileOptions.SequentialScan);
+
+    internal static string FileSource(string path) => $"safetensors file '{path}'";
+
+    internal static void EnsureSupported<T>()
     {
         if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
         {
@@ -155,8 +220,33 @@ public static class SafetensorsFile
 
     private static IReadOnlyDictionary<string, string> LoadCore<T>(ParameterSet<T> target, Stream stream, string prefix, string source)
         where T : unmanaged, IFloatingPointIeee754<T>
+        => LoadCore<T>(SafetensorsModule.Of(target.Layout), target.Set, stream, prefix, source);
+
+    private static IReadOnlyDictionary<string, string> LoadCore<T>(SafetensorsModule module, SpanSetter<T> commit, Stream stream, string prefix, string source)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         EnsureSupported<T>();
+        SafetensorsHeader header = ReadHeader(stream, source);
+        T[] staging = ReadModule<T>(stream, header, module, prefix);
+        if (!stream.CanSeek && stream.ReadByte() >= 0)
+        {
+            throw header.Error("bytes follow the last tensor's data; safetensors data has no trailing bytes.");
+        }
+
+        // Set bumps the version after the copy, so a kernel that repacked while it ran repacks again.
+        commit(staging);
+        return header.Metadata;
+    }
+
+    /// <summary>Writes a whole module's values when a load passed every check (<c>ParameterSet.Set</c>, <c>Linear.Set</c>).</summary>
+    internal delegate void SpanSetter<T>(ReadOnlySpan<T> values);
+
+    /// <summary>
+    /// Reads and checks the length and the header of safetensors data at the stream's position, and the offsets against
+    /// the length of a seekable stream; the stream is left at the start of the data section.
+    /// </summary>
+    internal static SafetensorsHeader ReadHeader(Stream stream, string source)
+    {
         long? remaining = stream.CanSeek ? Math.Max(0, stream.Length - stream.Position) : null;
         Span<byte> lengthBytes = stackalloc byte[8];
         int got = stream.ReadAtLeast(lengthBytes, 8, throwOnEndOfStream: false);
@@ -189,18 +279,20 @@ public static class SafetensorsFile
 
         SafetensorsHeader header = SafetensorsHeader.Parse(headerBytes, source);
         header.CheckOffsets(remaining is long all ? (ulong)(all - 8) - headerLength : null);
-        Dictionary<SafetensorsEntry, (ParameterInfo Info, SafetensorsDType DType)> plan = Match(target.Layout, header, prefix);
+        return header;
+    }
 
-        T[] staging = new T[target.Length];
+    /// <summary>
+    /// Reads one module from the data section at the stream's position: matches the tensors under the prefix and
+    /// converts them into a new buffer in the module's layout, in offset order, skipping the others.
+    /// </summary>
+    internal static T[] ReadModule<T>(Stream stream, SafetensorsHeader header, SafetensorsModule module, string prefix)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Dictionary<SafetensorsEntry, (TensorSlot Slot, SafetensorsDType DType)> plan = Match(module, header, prefix);
+        T[] staging = new T[module.Length];
         ReadData(stream, header, plan, staging);
-        if (!stream.CanSeek && stream.ReadByte() >= 0)
-        {
-            throw header.Error("bytes follow the last tensor's data; safetensors data has no trailing bytes.");
-        }
-
-        // Set bumps the version after the copy, so a kernel that repacked while it ran repacks again.
-        target.Set(staging);
-        return header.Metadata;
+        return staging;
     }
 
     // What a file that is not safetensors looks like it is, from its first bytes; empty when unknown.
@@ -213,7 +305,7 @@ public static class SafetensorsFile
     };
 
     // Pairs every tensor under the prefix with its parameter, checking dtype and shape, and every parameter with a tensor.
-    private static Dictionary<SafetensorsEntry, (ParameterInfo Info, SafetensorsDType DType)> Match(ParameterLayout layout, SafetensorsHeader header, string prefix)
+    private static Dictionary<SafetensorsEntry, (TensorSlot Slot, SafetensorsDType DType)> Match(SafetensorsModule module, SafetensorsHeader header, string prefix)
     {
         // A module attribute's prefix ends with its dot; without it every name would lack one and nothing would match.
         if (prefix.Length > 0 && !prefix.EndsWith('.') && header.Tensors.FirstOrDefault(t => t.Name.StartsWith(prefix + ".", StringComparison.Ordinal)) is { } dotted)
@@ -222,7 +314,7 @@ public static class SafetensorsFile
                 $"prefix '{prefix}' lacks its dot: the file names its tensors like '{dotted.Name}', so the prefix is \"{prefix}.\".", nameof(prefix));
         }
 
-        var plan = new Dictionary<SafetensorsEntry, (ParameterInfo, SafetensorsDType)>(ReferenceEqualityComparer.Instance);
+        var plan = new Dictionary<SafetensorsEntry, (TensorSlot, SafetensorsDType)>(ReferenceEqualityComparer.Instance);
         var found = new HashSet<string>(StringComparer.Ordinal);
         foreach (SafetensorsEntry entry in header.Tensors)
         {
@@ -232,39 +324,43 @@ public static class SafetensorsFile
             }
 
             string name = entry.Name[prefix.Length..];
-            ParameterInfo info = layout.Find(name) ?? throw header.Error(
-                $"unexpected tensor '{entry.Name}': {layout.Config} has no parameter '{name}'; expected {ExpectedNames(layout, prefix)}{PrefixHint(layout, header)}.", entry.Name);
-            SafetensorsDType dtype = SafetensorsDTypes.Parse(entry.DType) ?? throw header.Error(
-                $"tensor '{entry.Name}' has dtype {entry.DType}, but parameters load from F32, F64, F16 or BF16.", entry.Name);
-            int[] shape = info.Shape;
+            TensorSlot slot = module.Find(name) ?? throw header.Error(
+                $"unexpected tensor '{entry.Name}': {module.Description} has no parameter '{name}'; expected {ExpectedNames(module, prefix)}{PrefixHint(module, header, prefix)}.", entry.Name);
+            SafetensorsDType dtype = LoadableDType(header, entry, "parameters load");
+            int[] shape = slot.Shape;
             if (entry.Shape.Length != shape.Length || !entry.Shape.AsSpan().SequenceEqual(Array.ConvertAll(shape, d => (ulong)d)))
             {
-                throw header.Error($"tensor '{entry.Name}' has shape {entry.ShapeText}, but {layout.Config} needs [{string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture)))}].", entry.Name);
+                throw header.Error($"tensor '{entry.Name}' has shape {entry.ShapeText}, but {module.Description} needs [{string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture)))}].", entry.Name);
             }
 
-            plan.Add(entry, (info, dtype));
+            plan.Add(entry, (slot, dtype));
             found.Add(name);
         }
 
-        List<ParameterInfo> missing = [.. layout.Parameters.Where(p => !found.Contains(p.Name))];
+        List<TensorSlot> missing = [.. module.Slots.Where(p => !found.Contains(p.Name))];
         if (missing.Count > 0)
         {
             string first = prefix + missing[0].Name;
             throw header.Error(FormattableString.Invariant(
-                $"missing tensor '{first}' (the file lacks {missing.Count} of the {layout.Parameters.Count} parameters of {layout.Config}: {string.Join(", ", missing.Take(6).Select(p => prefix + p.Name))}{(missing.Count > 6 ? ", ..." : "")}); it holds {TensorNames(header)}."), first);
+                $"missing tensor '{first}' (the file lacks {missing.Count} of the {module.Slots.Count} parameters of {module.Description}: {string.Join(", ", missing.Take(6).Select(p => prefix + p.Name))}{(missing.Count > 6 ? ", ..." : "")}); it holds {TensorNames(header)}."), first);
         }
 
         return plan;
     }
 
+    /// <summary>The dtype of a tensor to be converted into float or double, or an error saying what <paramref name="what"/> takes.</summary>
+    internal static SafetensorsDType LoadableDType(SafetensorsHeader header, SafetensorsEntry entry, string what) =>
+        SafetensorsDTypes.Parse(entry.DType) ?? throw header.Error(
+            $"tensor '{entry.Name}' has dtype {entry.DType}, but {what} from F32, F64, F16 or BF16.", entry.Name);
+
     // A tensor like "lstm.weight_ih_l0" whose last part is a parameter: the file is a module's state_dict, and the
-    // network is its submodule, loaded with that prefix.
-    private static string PrefixHint(ParameterLayout layout, SafetensorsHeader header)
+    // network is its submodule, loaded with that prefix (not suggested when it is the prefix given).
+    private static string PrefixHint(SafetensorsModule module, SafetensorsHeader header, string prefix)
     {
         foreach (SafetensorsEntry t in header.Tensors)
         {
             int dot = t.Name.LastIndexOf('.');
-            if (dot > 0 && layout.Find(t.Name[(dot + 1)..]) is not null)
+            if (dot > 0 && module.Find(t.Name[(dot + 1)..]) is not null && t.Name[..(dot + 1)] != prefix)
             {
                 return $" (the file holds a module's state_dict: pass prefix \"{t.Name[..(dot + 1)]}\")";
             }
@@ -273,16 +369,16 @@ public static class SafetensorsFile
         return "";
     }
 
-    private static string ExpectedNames(ParameterLayout layout, string prefix) =>
-        string.Join(", ", layout.Parameters.Select(p => "'" + prefix + p.Name + "'"));
+    private static string ExpectedNames(SafetensorsModule module, string prefix) =>
+        string.Join(", ", module.Slots.Select(p => "'" + prefix + p.Name + "'"));
 
-    private static string TensorNames(SafetensorsHeader header) => header.Tensors.Count == 0
+    internal static string TensorNames(SafetensorsHeader header) => header.Tensors.Count == 0
         ? "no tensors"
         : FormattableString.Invariant($"{header.Tensors.Count} tensors: ") + string.Join(", ", header.Tensors.Take(8).Select(t => "'" + t.Name + "'"))
             + (header.Tensors.Count > 8 ? ", ..." : "");
 
     // Reads the data section in offset order, converting the parameters into staging and skipping other tensors.
-    private static void ReadData<T>(Stream stream, SafetensorsHeader header, Dictionary<SafetensorsEntry, (ParameterInfo Info, SafetensorsDType DType)> plan, T[] staging)
+    private static void ReadData<T>(Stream stream, SafetensorsHeader header, Dictionary<SafetensorsEntry, (TensorSlot Slot, SafetensorsDType DType)> plan, T[] staging)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         byte[] chunk = ArrayPool<byte>.Shared.Rent(ChunkBytes);
@@ -296,21 +392,27 @@ public static class SafetensorsFile
                     continue;
                 }
 
-                int size = SafetensorsDTypes.SizeOf(target.DType);
-                Span<T> destination = staging.AsSpan(target.Info.Offset, target.Info.Length);
-                int perChunk = ChunkBytes / size;
-                for (int start = 0; start < destination.Length; start += perChunk)
-                {
-                    int count = Math.Min(perChunk, destination.Length - start);
-                    Span<byte> bytes = chunk.AsSpan(0, count * size);
-                    ReadExactly(stream, header, entry, bytes);
-                    Decode(target.DType, bytes, destination.Slice(start, count));
-                }
+                ReadTensor(stream, header, entry, target.DType, staging.AsSpan(target.Slot.Offset, target.Slot.Length), chunk);
             }
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(chunk);
+        }
+    }
+
+    /// <summary>Reads and converts one tensor's data from the stream's position, through a chunk of <see cref="ChunkBytes"/>.</summary>
+    internal static void ReadTensor<T>(Stream stream, SafetensorsHeader header, SafetensorsEntry entry, SafetensorsDType dtype, Span<T> destination, byte[] chunk)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int size = SafetensorsDTypes.SizeOf(dtype);
+        int perChunk = ChunkBytes / size;
+        for (int start = 0; start < destination.Length; start += perChunk)
+        {
+            int count = Math.Min(perChunk, destination.Length - start);
+            Span<byte> bytes = chunk.AsSpan(0, count * size);
+            ReadExactly(stream, header, entry, bytes);
+            Decode(dtype, bytes, destination.Slice(start, count));
         }
     }
 
@@ -377,103 +479,6 @@ public static class SafetensorsFile
                 break;
         }
     }
-
-    private static void SaveCore<T>(ParameterSet<T> source, Stream destination, string prefix, IReadOnlyDictionary<string, string>? metadata,
-        SafetensorsDType? requested)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        EnsureSupported<T>();
-        SafetensorsDType dtype = requested ?? (typeof(T) == typeof(float) ? SafetensorsDType.F32 : SafetensorsDType.F64);
-        if (dtype != SafetensorsDType.F32 && dtype != SafetensorsDType.F64)
-        {
-            throw new ArgumentException($"Parameters are saved as F32 or F64, not {dtype}: 16-bit types would round them.", nameof(requested));
-        }
-
-        byte[] header = BuildHeader(source.Layout, prefix, metadata, dtype);
-        Span<byte> length = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
-        destination.Write(length);
-        destination.Write(header);
-
-        int size = SafetensorsDTypes.SizeOf(dtype);
-        byte[] chunk = ArrayPool<byte>.Shared.Rent(ChunkBytes);
-        try
-        {
-            ReadOnlySpan<T> values = source.Values;
-            int perChunk = ChunkBytes / size;
-            for (int start = 0; start < values.Length; start += perChunk)
-            {
-                int count = Math.Min(perChunk, values.Length - start);
-                Span<byte> bytes = chunk.AsSpan(0, count * size);
-                for (int i = 0; i < count; i++)
-                {
-                    T v = values[start + i];
-                    if (dtype == SafetensorsDType.F32)
-                    {
-                        BinaryPrimitives.WriteSingleLittleEndian(bytes[(i * 4)..], float.CreateTruncating(v));
-                    }
-                    else
-                    {
-                        BinaryPrimitives.WriteDoubleLittleEndian(bytes[(i * 8)..], double.CreateTruncating(v));
-                    }
-                }
-
-                destination.Write(bytes);
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(chunk);
-        }
-    }
-
-    // The parameters are contiguous in layout order, so the data section is the flat buffer itself, converted.
-    private static byte[] BuildHeader(ParameterLayout layout, string prefix, IReadOnlyDictionary<string, string>? metadata, SafetensorsDType dtype)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            if (metadata is { Count: > 0 })
-            {
-                writer.WriteStartObject("__metadata__");
-                foreach (KeyValuePair<string, string> pair in metadata.OrderBy(p => p.Key, StringComparer.Ordinal))
-                {
-                    writer.WriteString(pair.Key, pair.Value ?? throw new ArgumentException($"Metadata '{pair.Key}' is null; metadata values are strings.", nameof(metadata)));
-                }
-
-                writer.WriteEndObject();
-            }
-
-            int size = SafetensorsDTypes.SizeOf(dtype);
-            foreach (ParameterInfo info in layout.Parameters)
-            {
-                writer.WriteStartObject(prefix + info.Name);
-                writer.WriteString("dtype", dtype.ToString());
-                writer.WriteStartArray("shape");
-                foreach (int dim in info.Shape)
-                {
-                    writer.WriteNumberValue(dim);
-                }
-
-                writer.WriteEndArray();
-                writer.WriteStartArray("data_offsets");
-                writer.WriteNumberValue((long)info.Offset * size);
-                writer.WriteNumberValue(((long)info.Offset + info.Length) * size);
-                writer.WriteEndArray();
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndObject();
-        }
-
-        // Pad with spaces (JSON whitespace) so the data starts 8-byte aligned, as the reference writer does.
-        int padded = (buffer.WrittenCount + 7) / 8 * 8;
-        byte[] header = new byte[padded];
-        buffer.WrittenSpan.CopyTo(header);
-        header.AsSpan(buffer.WrittenCount).Fill((byte)' ');
-        return header;
-    }
 }
 
 /// <summary>Safetensors load and save as methods of <see cref="ParameterSet{T}"/>; see <see cref="SafetensorsFile"/>.</summary>
@@ -498,4 +503,24 @@ public static class SafetensorsExtensions
         IReadOnlyDictionary<string, string>? metadata = null, SafetensorsDType? dtype = null)
         where T : unmanaged, IFloatingPointIeee754<T>
         => SafetensorsFile.Save(parameters, path, prefix, metadata, dtype);
+
+    /// <summary>Loads a <c>torch.nn.Linear</c> head from a safetensors file; see <see cref="SafetensorsFile.Load{T}(Linear{T}, string, string)"/>.</summary>
+    /// <param name="head">The head to fill; unchanged when the load fails.</param>
+    /// <param name="path">The file.</param>
+    /// <param name="prefix">Prepended to <c>weight</c> and <c>bias</c>, e.g. <c>"fc."</c>; empty for none.</param>
+    /// <returns>The file's <c>__metadata__</c>.</returns>
+    public static IReadOnlyDictionary<string, string> LoadSafetensors<T>(this Linear<T> head, string path, string prefix = "")
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => SafetensorsFile.Load(head, path, prefix);
+
+    /// <summary>Saves a <c>torch.nn.Linear</c> head as a safetensors file; see <see cref="SafetensorsFile.Save{T}(Linear{T}, string, string, IReadOnlyDictionary{string, string}?, SafetensorsDType?)"/>.</summary>
+    /// <param name="head">The head.</param>
+    /// <param name="path">The file; replaced when it exists.</param>
+    /// <param name="prefix">Prepended to <c>weight</c> and <c>bias</c>, e.g. <c>"fc."</c>; empty for none.</param>
+    /// <param name="metadata">Strings for <c>__metadata__</c>, or null for none.</param>
+    /// <param name="dtype">F32 or F64; null for the element type of <typeparamref name="T"/>.</param>
+    public static void SaveSafetensors<T>(this Linear<T> head, string path, string prefix = "",
+        IReadOnlyDictionary<string, string>? metadata = null, SafetensorsDType? dtype = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => SafetensorsFile.Save(head, path, prefix, metadata, dtype);
 }

@@ -11,6 +11,9 @@ public struct SeededRandom
     /// <summary>Starts the sequence of <paramref name="seed"/>.</summary>
     public SeededRandom(ulong seed) => _state = seed;
 
+    /// <summary>Where the sequence is: <c>new SeededRandom(State)</c> continues it exactly (a checkpoint saves it).</summary>
+    public readonly ulong State => _state;
+
     /// <summary>Next 64 random bits.</summary>
     public ulong NextUInt64()
     {

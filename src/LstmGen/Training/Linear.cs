@@ -50,6 +50,19 @@ public sealed class Linear<T> : IParameterBuffer<T>
     /// <summary>b, (out); empty without bias.</summary>
     public Span<T> Bias => HasBias ? _values.AsSpan(OutFeatures * InFeatures) : default;
 
+    /// <summary>Copies <paramref name="values"/> into W and b, in the layout of <see cref="Values"/>.</summary>
+    /// <exception cref="ArgumentException">The length differs from that of <see cref="Values"/>.</exception>
+    public void Set(ReadOnlySpan<T> values)
+    {
+        if (values.Length != _values.Length)
+        {
+            throw new ArgumentException(FormattableString.Invariant(
+                $"values must have the {_values.Length} elements of W ({OutFeatures}x{InFeatures}){(HasBias ? " and b" : "")}, but has {values.Length}."), nameof(values));
+        }
+
+        values.CopyTo(_values);
+    }
+
     /// <inheritdoc/>
     public void ZeroGradients() => Array.Clear(_gradients);
 
@@ -105,6 +118,10 @@ public sealed class Linear<T> : IParameterBuffer<T>
             }
         }
     }
+
+    /// <summary>The shape, as messages name the head: <c>Linear(inFeatures=5, outFeatures=2, bias=True)</c>.</summary>
+    public override string ToString() =>
+        FormattableString.Invariant($"Linear(inFeatures={InFeatures}, outFeatures={OutFeatures}, bias={HasBias})");
 
     private void CheckRows(ReadOnlySpan<T> x, int rows, ReadOnlySpan<T> y, string xName, string yName)
     {

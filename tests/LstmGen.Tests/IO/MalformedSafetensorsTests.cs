@@ -7,7 +7,8 @@ namespace LstmGen.Tests.IO;
 /// <summary>
 /// Malformed or mismatched safetensors files, each made by editing PyTorch's valid file. Every case must throw
 /// <see cref="SafetensorsFormatException"/> with a message that names the problem, through every way of loading
-/// (span, seekable stream, forward-only stream with short reads, file), and must leave the target unchanged.
+/// (span, seekable stream, forward-only stream with short reads, file, <see cref="SafetensorsReader"/>), and must leave
+/// the target unchanged.
 /// </summary>
 public class MalformedSafetensorsTests
 {
@@ -297,6 +298,8 @@ public class MalformedSafetensorsTests
         yield return ("span", p => SafetensorsFile.Load(p, file, prefix));
         yield return ("seekable stream", p => SafetensorsFile.Load(p, new MemoryStream(file), prefix));
         yield return ("forward-only stream", p => SafetensorsFile.Load(p, new ForwardOnlyStream(file), prefix));
+        yield return ("reader", p => Read(SafetensorsReader.Open(new MemoryStream(file)), p, prefix));
+        yield return ("reader of a forward-only stream", p => Read(SafetensorsReader.Open(new ForwardOnlyStream(file)), p, prefix));
         yield return ("file", p =>
         {
             string path = Path.Combine(Path.GetTempPath(), $"lstmgen-{Guid.NewGuid():N}.safetensors");
@@ -312,8 +315,17 @@ public class MalformedSafetensorsTests
         });
     }
 
+    // Opening checks the whole header; loading checks the tensors under the prefix.
+    private static void Read(SafetensorsReader reader, ParameterSet<float> target, string prefix)
+    {
+        using (reader)
+        {
+            reader.Load(target, prefix);
+        }
+    }
+
     /// <summary>A stream that cannot seek and returns at most 7 bytes per read, like a network stream at its worst.</summary>
-    private sealed class ForwardOnlyStream(byte[] data) : Stream
+    internal sealed class ForwardOnlyStream(byte[] data) : Stream
     {
         private int _position;
 

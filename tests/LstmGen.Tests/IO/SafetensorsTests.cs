@@ -290,7 +290,7 @@ public class SafetensorsTests
     public void Arguments_are_checked()
     {
         var parameters = new ParameterSet<float>(new ParameterLayout(new RecurrentConfig(CellKind.Gru, 2, 3)));
-        Assert.Equal("target", Assert.Throws<ArgumentNullException>(() => SafetensorsFile.Load<float>(null!, "x.safetensors")).ParamName);
+        Assert.Equal("target", Assert.Throws<ArgumentNullException>(() => SafetensorsFile.Load((ParameterSet<float>)null!, "x.safetensors")).ParamName);
         Assert.Equal("path", Assert.Throws<ArgumentException>(() => SafetensorsFile.Load(parameters, "")).ParamName);
         Assert.Equal("prefix", Assert.Throws<ArgumentNullException>(() => SafetensorsFile.Load(parameters, new MemoryStream(), null!)).ParamName);
         Assert.Equal("stream", Assert.Throws<ArgumentNullException>(() => SafetensorsFile.Load(parameters, (Stream)null!)).ParamName);

@@ -12,11 +12,9 @@ public class TrainingFixtureTests
 {
     // Single operations: a few roundings on O(1) values.
     private const double OperationRelative = 1e-12;
-    // Six optimizer steps through an LSTM: each step adds BPTT rounding (~1e-14 relative) that later steps carry on.
-    private const double TrajectoryRelative = 1e-10;
+    private const double TrajectoryRelative = TrainingModel.TrajectoryRelative;
 
-    private static readonly Lazy<JsonDocument> Fixture = new(() =>
-        JsonDocument.Parse(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "fixtures", "training", "training.json"))));
+    private static readonly Lazy<JsonDocument> Fixture = new(() => TrainingModel.LoadFixture("training.json"));
 
     private static JsonElement Root => Fixture.Value.RootElement;
 
@@ -62,8 +60,8 @@ public class TrainingFixtureTests
     public void Optimizer_trajectory_matches_PyTorch(string name)
     {
         JsonElement tr = Root.GetProperty("trajectories").EnumerateArray().Single(e => e.GetProperty("name").GetString() == name);
-        var model = new Model(new RecurrentConfig(CellKind.Lstm, 3, 4), outFeatures: 2, tr.GetProperty("initial"));
-        IParameterBuffer<double>[] all = [model.Net.Parameters, model.Head];
+        var model = new TrainingModel(new RecurrentConfig(CellKind.Lstm, 3, 4), outFeatures: 2, tr.GetProperty("initial"));
+        IParameterBuffer<double>[] all = model.All;
         Optimizer<double> optimizer = name switch
         {
             "sgd" => new Sgd<double>(all, lr: 0.1),
@@ -105,7 +103,7 @@ public class TrainingFixtureTests
         double[] y = Data(clip.GetProperty("target"));
         foreach (JsonElement c in clip.GetProperty("cases").EnumerateArray())
         {
-            var model = new Model(new RecurrentConfig(CellKind.Lstm, 3, 4), outFeatures: 2, clip.GetProperty("params"));
+            var model = new TrainingModel(new RecurrentConfig(CellKind.Lstm, 3, 4), outFeatures: 2, clip.GetProperty("params"));
             model.LossAndGradients(x, seqLen: 4, batch: 2, y);
             double normType = c.GetProperty("norm_type").ValueKind == JsonValueKind.String ? double.PositiveInfinity : c.GetProperty("norm_type").GetDouble();
             double total = GradientClipping.ClipGradNorm<double>([model.Net.Parameters, model.Head], c.GetProperty("max_norm").GetDouble(), normType);
@@ -163,7 +161,7 @@ public class TrainingFixtureTests
     public void Truncated_bptt_matches_PyTorch_with_detached_state(int window)
     {
         JsonElement tb = Root.GetProperty("tbptt").EnumerateArray().Single(e => e.GetProperty("window").GetInt32() == window);
-        var model = new Model(new RecurrentConfig(CellKind.Lstm, 2, 5, numLayers: 2), outFeatures: 1, tb.GetProperty("params"));
+        var model = new TrainingModel(new RecurrentConfig(CellKind.Lstm, 2, 5, numLayers: 2), outFeatures: 1, tb.GetProperty("params"));
         double[] x = Data(tb.GetProperty("input"));
         double[] y = Data(tb.GetProperty("target"));
         const int batch = 3;
@@ -195,8 +193,8 @@ public class TrainingFixtureTests
     {
         JsonElement tb = Root.GetProperty("tbptt")[0];
         var config = new RecurrentConfig(CellKind.Lstm, 2, 5, numLayers: 2);
-        var viaTbptt = new Model(config, 1, tb.GetProperty("params"));
-        var full = new Model(config, 1, tb.GetProperty("params"));
+        var viaTbptt = new TrainingModel(config, 1, tb.GetProperty("params"));
+        var full = new TrainingModel(config, 1, tb.GetProperty("params"));
         double[] x = Data(tb.GetProperty("input"));
         double[] y = Data(tb.GetProperty("target"));
         double[] headOut = new double[36];
@@ -213,60 +211,7 @@ public class TrainingFixtureTests
         Assert.Equal(full.Head.Gradients.ToArray(), viaTbptt.Head.Gradients.ToArray());
     }
 
-    private static double[] Data(JsonElement tensor) => tensor.GetProperty("data").EnumerateArray().Select(e => e.GetDouble()).ToArray();
-
-    /// <summary>An LSTM with a linear head on every step and MSE, as in the fixture script.</summary>
-    private sealed class Model
-    {
-        public Model(RecurrentConfig config, int outFeatures, JsonElement parameters)
-        {
-            Net = new RecurrentNetwork<double>(config);
-            Head = new Linear<double>(config.OutputSize, outFeatures);
-            foreach (ParameterInfo p in Net.Parameters.Layout.Parameters)
-            {
-                Net.Parameters.Set(p.Name, Data(parameters.GetProperty(p.Name)));
-            }
-
-            Data(parameters.GetProperty("head.weight")).CopyTo(Head.Weight);
-            Data(parameters.GetProperty("head.bias")).CopyTo(Head.Bias);
-        }
-
-        public RecurrentNetwork<double> Net { get; }
-        public Linear<double> Head { get; }
-
-        public double LossAndGradients(double[] x, int seqLen, int batch, double[] y)
-        {
-            int rows = seqLen * batch;
-            double[] output = new double[rows * Net.Config.OutputSize];
-            Net.Forward(x, output, batch, training: true);
-            double[] prediction = new double[y.Length];
-            Head.Forward(output, rows, prediction);
-            double[] gradPrediction = new double[y.Length];
-            double loss = Losses.MeanSquaredError<double>(prediction, y, gradPrediction);
-            double[] gradOutput = new double[output.Length];
-            Head.Backward(output, rows, gradPrediction, gradOutput);
-            Net.Backward(gradOutput);
-            return loss;
-        }
-
-        public void AssertParameters(JsonElement expected, double relative, string what) =>
-            Compare(expected, relative, what, Net.Parameters.Values, Head.Values);
-
-        public void AssertGradients(JsonElement expected, double relative, string what) =>
-            Compare(expected, relative, what, Net.Parameters.Gradients, Head.Gradients);
-
-        private void Compare(JsonElement expected, double relative, string what, ReadOnlySpan<double> net, ReadOnlySpan<double> head)
-        {
-            foreach (ParameterInfo p in Net.Parameters.Layout.Parameters)
-            {
-                TensorAssert.Close($"{what} {p.Name}", Data(expected.GetProperty(p.Name)), net.Slice(p.Offset, p.Length), relative, FixtureRunner.Floor);
-            }
-
-            int w = Head.Weight.Length;
-            TensorAssert.Close($"{what} head.weight", Data(expected.GetProperty("head.weight")), head[..w], relative, FixtureRunner.Floor);
-            TensorAssert.Close($"{what} head.bias", Data(expected.GetProperty("head.bias")), head[w..], relative, FixtureRunner.Floor);
-        }
-    }
+    private static double[] Data(JsonElement tensor) => TrainingModel.Data(tensor);
 }
 
 /// <summary>The forget-gate bias option.</summary>

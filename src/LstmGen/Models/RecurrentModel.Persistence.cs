@@ -1,0 +1,157 @@
+using System.Globalization;
+using System.Numerics;
+using LstmGen.IO;
+using LstmGen.Training;
+
+namespace LstmGen;
+
+public sealed partial class RecurrentModel<T>
+{
+    /// <summary>The metadata key that marks a file written by <see cref="Save"/>, and its format version.</summary>
+    public const string FormatKey = "lstmgen.model", FormatVersion = "1";
+
+    /// <summary>
+    /// Saves the whole model as one safetensors file: the network under <paramref name="networkPrefix"/> and the head
+    /// under <paramref name="headPrefix"/> with PyTorch's names (what <c>state_dict()</c> of a module
+    /// <c>{rnn, fc}</c> holds), and the configuration, head input, residual and prefixes in the metadata. The file is
+    /// written beside the path first and then moved over it, so a failed save never leaves half a file.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="networkPrefix">E.g. <c>"rnn."</c>, <c>"lstm."</c> or <c>"rec."</c>.</param>
+    /// <param name="headPrefix">E.g. <c>"fc."</c>, <c>"lin."</c> or <c>"head."</c>.</param>
+    public void Save(string path, string networkPrefix = "rnn.", string headPrefix = "fc.") =>
+        Writer(networkPrefix, headPrefix).Save(path);
+
+    /// <summary>A writer holding this model's tensors and metadata, to add more (a checkpoint's) before writing.</summary>
+    internal SafetensorsWriter Writer(string networkPrefix, string headPrefix)
+    {
+        ArgumentNullException.ThrowIfNull(networkPrefix);
+        ArgumentNullException.ThrowIfNull(headPrefix);
+        var writer = new SafetensorsWriter().Add(Network.Parameters, networkPrefix).Add(Head, headPrefix);
+        RecurrentConfig c = Network.Config;
+        var m = writer.Metadata;
+        m["format"] = "pt";
+        m[FormatKey] = FormatVersion;
+        m["kind"] = c.Kind.ToString();
+        m["input_size"] = Text(c.InputSize);
+        m["hidden_size"] = Text(c.HiddenSize);
+        m["num_layers"] = Text(c.NumLayers);
+        m["bidirectional"] = Text(c.Bidirectional);
+        m["bias"] = Text(c.Bias);
+        m["batch_first"] = Text(c.BatchFirst);
+        m["proj_size"] = Text(c.ProjSize);
+        m["head_input"] = HeadInput.ToString();
+        m["head_out_features"] = Text(Head.OutFeatures);
+        m["head_bias"] = Text(Head.HasBias);
+        m["residual"] = Text(Residual);
+        m["network_prefix"] = networkPrefix;
+        m["head_prefix"] = headPrefix;
+        return writer;
+    }
+
+    /// <summary>
+    /// Loads a model saved by <see cref="Save"/>: its configuration, head input and prefixes come from the file.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="createNetwork">Makes the network for the file's configuration, e.g. <c>c => new MyLstm()</c> for a
+    /// generated class; null for the generic <see cref="RecurrentNetwork{T}"/>.</param>
+    /// <exception cref="SafetensorsFormatException">The file is not a saved model, or its tensors do not fit its metadata.</exception>
+    public static RecurrentModel<T> Load(string path, Func<RecurrentConfig, IRecurrentNetwork<T>>? createNetwork = null)
+    {
+        using SafetensorsReader reader = SafetensorsReader.Open(path);
+        return Load(reader, createNetwork);
+    }
+
+    internal static RecurrentModel<T> Load(SafetensorsReader reader, Func<RecurrentConfig, IRecurrentNetwork<T>>? createNetwork)
+    {
+        IReadOnlyDictionary<string, string> m = reader.Metadata;
+        if (!m.TryGetValue(FormatKey, out string? version))
+        {
+            throw new SafetensorsFormatException($"The file has no '{FormatKey}' metadata, so it was not written by RecurrentModel.Save; for a PyTorch state_dict, pass its configuration: RecurrentModel.Load(path, config, headInput, networkPrefix, headPrefix).");
+        }
+
+        if (version != FormatVersion)
+        {
+            throw new SafetensorsFormatException($"The file's model format is version {version}; this LstmGen reads version {FormatVersion}.");
+        }
+
+        var config = new RecurrentConfig(Enum<CellKind>(m, "kind"), Int(m, "input_size"), Int(m, "hidden_size"), Int(m, "num_layers"),
+            Bool(m, "bidirectional"), Bool(m, "bias"), Bool(m, "batch_first"), Int(m, "proj_size"));
+        var head = new Linear<T>(config.OutputSize, Int(m, "head_out_features"), Bool(m, "head_bias"));
+        return Assemble(reader, config, head, Enum<HeadInput>(m, "head_input"), Bool(m, "residual"), Get(m, "network_prefix"), Get(m, "head_prefix"), createNetwork);
+    }
+
+    /// <summary>
+    /// Loads a model from any safetensors file of a module's <c>state_dict</c>, PyTorch's own included: the network's
+    /// tensors under <paramref name="networkPrefix"/>, the head's under <paramref name="headPrefix"/> (its size and bias
+    /// from the file).
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="config">The network's configuration (as the PyTorch module was built).</param>
+    /// <param name="headInput">What the head reads.</param>
+    /// <param name="networkPrefix">E.g. <c>"lstm."</c>.</param>
+    /// <param name="headPrefix">E.g. <c>"fc."</c>.</param>
+    /// <param name="residual">Whether the input is added to the output.</param>
+    /// <param name="createNetwork">Makes the network; null for the generic one.</param>
+    public static RecurrentModel<T> Load(string path, RecurrentConfig config, HeadInput headInput, string networkPrefix, string headPrefix,
+        bool residual = false, Func<RecurrentConfig, IRecurrentNetwork<T>>? createNetwork = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(headPrefix);
+        using SafetensorsReader reader = SafetensorsReader.Open(path);
+        string weight = headPrefix + "weight";
+        SafetensorsTensorInfo? info = reader.Tensors.FirstOrDefault(t => t.Name == weight)
+            ?? throw new SafetensorsFormatException($"The file has no head weight '{weight}'{PrefixHint(reader, "weight")}.");
+        if (info.Shape.Count != 2 || info.Shape[1] != (ulong)config.OutputSize)
+        {
+            throw new SafetensorsFormatException(FormattableString.Invariant($"Tensor '{weight}' must have shape [outFeatures, {config.OutputSize}] (the network's directions*outputHidden), but has [{string.Join(", ", info.Shape)}]."));
+        }
+
+        var head = new Linear<T>(config.OutputSize, checked((int)info.Shape[0]), reader.Contains(headPrefix + "bias"));
+        return Assemble(reader, config, head, headInput, residual, networkPrefix, headPrefix, createNetwork);
+    }
+
+    private static RecurrentModel<T> Assemble(SafetensorsReader reader, RecurrentConfig config, Linear<T> head, HeadInput headInput, bool residual,
+        string networkPrefix, string headPrefix, Func<RecurrentConfig, IRecurrentNetwork<T>>? createNetwork)
+    {
+        IRecurrentNetwork<T> network = createNetwork is null ? new RecurrentNetwork<T>(config) : createNetwork(config);
+        if (network is null || !network.Config.Equals(config))
+        {
+            throw new ArgumentException($"createNetwork must make a network of the file's configuration {config}, but made {network?.Config.ToString() ?? "null"}.", nameof(createNetwork));
+        }
+
+        reader.Load(network.Parameters, networkPrefix);
+        reader.Load(head, headPrefix);
+        return new RecurrentModel<T>(network, head, headInput, residual);
+    }
+
+    private static string PrefixHint(SafetensorsReader reader, string suffix)
+    {
+        string[] candidates = reader.Tensors.Select(t => t.Name).Where(n => n.EndsWith("." + suffix, StringComparison.Ordinal)).Take(3).ToArray();
+        return candidates.Length == 0 ? "" : $" (the file has {string.Join(", ", candidates.Select(n => $"'{n}'"))})";
+    }
+
+    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Text(bool value) => value ? "true" : "false";
+
+    private static string Get(IReadOnlyDictionary<string, string> m, string key) =>
+        m.TryGetValue(key, out string? value) ? value : throw new SafetensorsFormatException($"The model file's metadata has no '{key}'.");
+
+    private static int Int(IReadOnlyDictionary<string, string> m, string key) =>
+        int.TryParse(Get(m, key), NumberStyles.None, CultureInfo.InvariantCulture, out int value)
+            ? value : throw new SafetensorsFormatException($"The model file's metadata '{key}' must be a non-negative integer, but is '{m[key]}'.");
+
+    private static bool Bool(IReadOnlyDictionary<string, string> m, string key) => Get(m, key) switch
+    {
+        "true" => true,
+        "false" => false,
+        string other => throw new SafetensorsFormatException($"The model file's metadata '{key}' must be true or false, but is '{other}'."),
+    };
+
+    private static TEnum Enum<TEnum>(IReadOnlyDictionary<string, string> m, string key)
+        where TEnum : struct, Enum =>
+        System.Enum.TryParse(Get(m, key), ignoreCase: false, out TEnum value) && System.Enum.IsDefined(value) && !int.TryParse(m[key], out _)
+            ? value
+            : throw new SafetensorsFormatException($"The model file's metadata '{key}' must be one of {string.Join(", ", System.Enum.GetNames<TEnum>())}, but is '{m[key]}'.");
+}
