@@ -2,7 +2,7 @@ using BenchmarkDotNet.Running;
 using LstmGen.Benchmarks;
 
 // `quick [--json FILE]`: the fast interleaved ratio mode; `first-block SCENARIO [--prepare]`: the first block's latency in a
-// fresh process; anything else goes to BenchmarkDotNet's switcher.
+// fresh process; `first-call [--prepare]`: see FirstCall; anything else goes to BenchmarkDotNet's switcher.
 if (args.Length > 0 && args[0] == "quick")
 {
     return QuickMode.Run(args[1..]);
@@ -11,6 +11,12 @@ if (args.Length > 0 && args[0] == "quick")
 if (args.Length > 0 && args[0] == "first-block")
 {
     return FirstBlock.Run(args[1..]);
+}
+
+// `first-call [--prepare]`: the first Step and Forward of a fresh process, with or without IRecurrentNetwork.Prepare().
+if (args.Length > 0 && args[0] == "first-call")
+{
+    return FirstCall.Run(args[1..]);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(ScenarioBenchmarks).Assembly).Run(args);

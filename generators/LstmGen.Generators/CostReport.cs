@@ -69,7 +69,8 @@ internal sealed class CostReport
 
         yield return "Vector512 (AVX-512): the Vector256 cell, with 512-bit matrix-product tiles and activation pairs";
         yield return "Vector256 (AVX2 and FMA): the Vector256 cell and matrix products";
-        yield return "Vector128 only (ARM64, x64 without AVX2): the generic network (scalar float)";
+        yield return "Vector128 only (ARM64, x64 without AVX2): the 128-bit cell (each block of 8 units as two halves) and 128-bit matrix products";
+        yield return "no vector acceleration: the generic network (scalar float)";
     }
 
     /// <summary>One row of the generator README's table: shape, flops, step bytes, cache, choice.</summary>

@@ -7,7 +7,7 @@ namespace LstmGen.Generators;
 internal static class GeneratedMembers
 {
     /// <summary>Methods: a user method of the same name is allowed (an overload), anything else is not.</summary>
-    public static readonly string[] Methods = { "Forward", "Backward", "Step" };
+    public static readonly string[] Methods = { "Forward", "Backward", "Step", "Prepare" };
 
     /// <summary>Constants, fields, properties and nested types.</summary>
     public static readonly string[] Others =

@@ -33,7 +33,7 @@ internal static class Emitter
             StepForm.Looped => "the recurrent step is looped (over the unroll budget)",
             _ => Inv($"the packed copy would need {plan.Layout.PackedLength} floats, more than the kernels index, so every call goes to the generic network"),
         };
-        return EmitFile(plan.Model, Inv($"[{plan.Model.AttributeName}({AttributeText(plan)})]"), Inv($"Float32, Vector256 with FMA; {how}."), w => EmitClass(w, plan));
+        return EmitFile(plan.Model, Inv($"[{plan.Model.AttributeName}({AttributeText(plan)})]"), Inv($"Float32, Vector256 with FMA (Vector128 where only that is accelerated); {how}."), w => EmitClass(w, plan));
     }
 
     /// <summary>
@@ -57,6 +57,7 @@ internal static class Emitter
                 w.Line($"{ForwardSignature} => {fail};");
                 w.Line($"{BackwardSignature} => {fail};");
                 w.Line($"{StepSignature} => {fail};");
+                w.Line($"public void Prepare() => {fail};");
             }
         });
     }
@@ -119,8 +120,9 @@ internal static class Emitter
         bool packed = plan.Form != StepForm.Generic;
         w.Line($"/// <summary>{Describe(plan)}, specialised by LstmGen.</summary>");
         w.Line($"/// <remarks>");
-        w.Line($"/// Float32 kernels on a packed copy of the PyTorch-layout parameters (repacked when they change). Without Vector256");
-        w.Line($"/// acceleration every call runs on the generic <see cref=\"global::LstmGen.RecurrentNetwork{{T}}\"/>. Inference and Step");
+        w.Line($"/// Float32 kernels on a packed copy of the PyTorch-layout parameters (repacked when they change), in 256-bit vectors, or");
+        w.Line($"/// 128-bit ones where only those are accelerated; without vector acceleration every call runs on the generic");
+        w.Line($"/// <see cref=\"global::LstmGen.RecurrentNetwork{{T}}\"/>. <see cref=\"KernelPath\"/> says which. Inference and Step");
         w.Line($"/// may run concurrently on one instance; training calls may not.");
         new CostReport(plan).EmitDocumentation(w);
         w.Line($"/// </remarks>");
@@ -232,6 +234,9 @@ internal static class Emitter
         }
 
         w.Line($"{StepSignature} => _network.Step(input, output, state);");
+        w.Line();
+        w.Line($"/// <inheritdoc/>");
+        w.Line($"public void Prepare() => _network.Prepare({(packed ? "this" : "")});");
         if (packed)
         {
             w.Line();

@@ -24,6 +24,13 @@ internal sealed record KernelPlan(CellModel Model, StepForm Form, int EstimatedS
     /// <summary>True when the step is straight-line code.</summary>
     public bool UnrollStep => Form == StepForm.Unrolled;
 
+    /// <summary>
+    /// True when the 128-bit twin of the step is straight-line code too: it has twice the statements (two halves per
+    /// block), and each activation it inlines twice as often, so it unrolls only within a quarter of the budget
+    /// (<see cref="Planner.MaxUnrolledStepIl128"/>); above, its products are the looped tiles.
+    /// </summary>
+    public bool UnrollStep128 => UnrollStep && EstimatedStepIl <= Planner.MaxUnrolledStepIl128;
+
     /// <summary>Blocks of 8 units per register tile of the step: up to 8 accumulators (2 for the LSTM and GRU, 8 for the RNN).</summary>
     public int TileBlocks => Planner.TileBlocksOf(RecurrentConfig.GatesOf(Model.Kind));
 
@@ -42,6 +49,13 @@ internal static class Planner
 {
     /// <summary>Largest estimated IL of an unrolled step method.</summary>
     public const int MaxUnrolledStepIl = 32 * 1024;
+
+    /// <summary>
+    /// Largest estimated IL (of the Vector256 step) whose 128-bit twin is unrolled. Measured under DOTNET_EnableAVX2=0:
+    /// the unrolled twin of hidden 32 (13 KB) ran out of the JIT's inlining budget (activations left as calls) and was
+    /// slower than its looped form; hidden 16 (3.5 KB) inlines everything.
+    /// </summary>
+    public const int MaxUnrolledStepIl128 = 8 * 1024;
 
     // IL bytes, measured on compiled emitted code: a broadcast of h[k] (~16) and one load+FMA+store of an accumulator (~22).
     private const int BroadcastIl = 16;

@@ -58,4 +58,14 @@ public interface IRecurrentNetwork<T>
     /// <param name="state">h (layers, batch, OutputHidden) and (LSTM) c (layers, batch, HiddenSize): the state before
     /// the step on entry, after it on return.</param>
     void Step(ReadOnlySpan<T> input, Span<T> output, StateSpan<T> state);
+
+    /// <summary>
+    /// Gets the network ready for its first real call, for code that must not pay the start-up cost then (a real-time
+    /// audio callback, say): packs the weights (generated classes) and compiles the hot paths by running inference
+    /// Forward (batch 1 and 2, and from the batch size where products are batched) and Step (unidirectional networks)
+    /// once on zeros, with inputs, outputs and state of its own. Nothing the caller can see changes: not the parameters,
+    /// their gradients, nor what <see cref="Backward"/> would backpropagate. Optional; safe to call again, and from
+    /// several threads.
+    /// </summary>
+    void Prepare();
 }

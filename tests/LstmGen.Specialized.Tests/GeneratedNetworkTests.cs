@@ -114,7 +114,17 @@ public class GeneratedNetworkTests
         net.Forward(input, output, batch, training: true);
         net.Backward(up, gradInput: gradInput2);
         Assert.Contains(once, g => g != 0);
-        Assert.Equal(once.Select(g => 2 * g).ToArray(), net.Parameters.Gradients.ToArray());
+        if (net.KernelPath == KernelPath.Scalar)
+        {
+            // The generic oracle adds each step's contribution to the gradient in turn, so the second call's sum rounds
+            // differently from the first's: twice within rounding, not bit for bit.
+            TensorAssert.Close("twice the gradients", Array.ConvertAll(once, g => 2.0 * g), (ReadOnlySpan<float>)net.Parameters.Gradients, 1e-6, 1e-12);
+        }
+        else
+        {
+            Assert.Equal(once.Select(g => 2 * g).ToArray(), net.Parameters.Gradients.ToArray());
+        }
+
         Assert.Equal(gradInput1, gradInput2);
     }
 
@@ -217,5 +227,42 @@ public class GeneratedNetworkTests
         IRecurrentNetwork<float> bidirectional = new Tagger();
         Assert.Throws<NotSupportedException>(() => bidirectional.Step(new float[5], default, new(new float[24], new float[24])));
         Assert.Equal("parameters", Assert.Throws<ArgumentException>(() => new TinyLstm(new Tagger().Parameters)).ParamName);
+    }
+}
+
+/// <summary>Prepare() packs and compiles, and changes nothing the caller sees.</summary>
+public class PrepareTests
+{
+    [Theory]
+    [MemberData(nameof(Declared.Names), MemberType = typeof(Declared))]
+    public void Prepare_between_a_training_forward_and_its_backward_changes_nothing(string cell)
+    {
+        (float[] Output, float[] Gradients) Run(IRecurrentNetwork<float> net, bool prepare)
+        {
+            var rng = new Random(5);
+            const int seqLen = 3, batch = 2;
+            float[] input = GeneratedVsGeneric.Random(rng, seqLen * batch * net.Config.InputSize);
+            float[] up = GeneratedVsGeneric.Random(rng, seqLen * batch * net.Config.OutputSize);
+            float[] output = new float[up.Length];
+            net.Parameters.ZeroGradients();
+            net.Forward(input, output, batch, training: true);
+            if (prepare)
+            {
+                net.Prepare();
+                net.Prepare();
+            }
+
+            net.Backward(up);
+            return (output, net.Parameters.Gradients.ToArray());
+        }
+
+        (float[] output, float[] gradients) = Run(Declared.ByName(cell), prepare: false);
+        IRecurrentNetwork<float> prepared = Declared.ByName(cell);
+        int version = prepared.Parameters.Version;
+        (float[] preparedOutput, float[] preparedGradients) = Run(prepared, prepare: true);
+        Assert.Equal(output, preparedOutput);
+        Assert.Equal(gradients, preparedGradients);
+        Assert.Equal(version, prepared.Parameters.Version);
+        new RecurrentNetwork<float>(prepared.Parameters).Prepare();
     }
 }

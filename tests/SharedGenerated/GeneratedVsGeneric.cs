@@ -29,6 +29,7 @@ public static class GeneratedVsGeneric
     public static KernelPath ExpectedPath =>
         Vector512.IsHardwareAccelerated ? KernelPath.Vector512
         : Vector256.IsHardwareAccelerated ? KernelPath.Vector256
+        : Vector128.IsHardwareAccelerated ? KernelPath.Vector128
         : KernelPath.Scalar;
 
     /// <summary>Fails unless <paramref name="generated"/> runs on <see cref="ExpectedPath"/>, so no check silently runs another path.</summary>

@@ -124,7 +124,7 @@ internal abstract class CellMath
         w.Line($"// dh_prev = W_hhᵀ dG, which the driver adds for the whole batch at once.");
         using (w.Block($"for (int v = 0; v < {Layout.OutputHiddenPadded}; v += 8)"))
         {
-            w.Line($"{V}.StoreUnsafe({VF}.Zero, ref dh, (nuint)v);");
+            EachHalf(w, () => w.Line($"{V}.StoreUnsafe({VF}.Zero, ref dh, (nuint){Lane("v")});"));
         }
     }
 }

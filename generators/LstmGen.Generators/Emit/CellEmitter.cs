@@ -31,8 +31,21 @@ internal sealed class CellEmitter
         _blocks = _layout.Blocks;
     }
 
-    /// <summary>Every cell method of the kernel.</summary>
+    /// <summary>
+    /// Every cell method of the kernel: the Vector256 set, then the same code in 128-bit vectors (<c>Cell128</c>, ...), which
+    /// the driver takes where Vector256 is not accelerated (ARM64, x64 without AVX2).
+    /// </summary>
     public void EmitAll()
+    {
+        EmitCellSet();
+        _w.Line($"// The same cells in 128-bit vectors (each block of 8 units as two halves), for CPUs without Vector256.");
+        using (Narrow())
+        {
+            EmitCellSet();
+        }
+    }
+
+    private void EmitCellSet()
     {
         EmitCell(rows: 1, fromProducts: false);
         EmitCell(rows: 1, fromProducts: true);
@@ -48,13 +61,16 @@ internal sealed class CellEmitter
         EmitCellBackward();
     }
 
+    // Straight-line code or loops, for the set being written (the 128-bit twin loops over a smaller budget).
+    private bool Unroll => IsNarrow ? _plan.UnrollStep128 : _plan.UnrollStep;
+
     private static string Parameters(Row r, bool fromProducts) =>
         Inv($"{(fromProducts ? Inv($"ref float {r["gh"]}, ") : "")}ref float {r["xp"]}, ref float {r["h"]}, ref float {r["c"]}, ref float {r["rec"]}");
 
     private void EmitCell(int rows, bool fromProducts)
     {
         var w = new CellWriter(_w, rows);
-        string name = rows == 2 ? "CellPair" : fromProducts ? "CellFromProducts" : "Cell";
+        string name = (rows == 2 ? "CellPair" : fromProducts ? "CellFromProducts" : "Cell") + CellSuffix;
         string parameters = rows == 2
             ? Inv($"{Parameters(new Row(0, 2), false)}, {Parameters(new Row(1, 2), false)}")
             : Parameters(new Row(0, 1), fromProducts);
@@ -80,11 +96,11 @@ internal sealed class CellEmitter
         Row a = new(0, 2), b = new(1, 2);
         _w.Line($"/// <inheritdoc/>");
         _w.Line($"/// <remarks>Too large to interleave two rows: one after the other.</remarks>");
-        using (_w.Block($"public static void CellPair(ref float wh, {Parameters(a, false)}, {Parameters(b, false)})"))
+        using (_w.Block($"public static void CellPair{CellSuffix}(ref float wh, {Parameters(a, false)}, {Parameters(b, false)})"))
         {
             foreach (Row r in new[] { a, b })
             {
-                _w.Line($"Cell(ref wh, ref {r["xp"]}, ref {r["h"]}, ref {r["c"]}, ref {r["rec"]});");
+                _w.Line($"Cell{CellSuffix}(ref wh, ref {r["xp"]}, ref {r["h"]}, ref {r["c"]}, ref {r["rec"]});");
             }
         }
 
@@ -130,7 +146,7 @@ internal sealed class CellEmitter
         string gateList = string.Join(", ", _math.Gates);
         int tile = _plan.TileBlocks;
         string hOut = _plan.Model.ProjSize > 0 ? "hfull" : "h";
-        if (_plan.UnrollStep)
+        if (Unroll)
         {
             for (int blk = 0; blk < _blocks; blk += tile)
             {
@@ -141,7 +157,7 @@ internal sealed class CellEmitter
                 w.Once($"// Units {blk * 8}..{last}{padding}: gates {gateList} of {count} block(s) in packed columns {blk * _gates * 8}..{((blk + count) * _gates * 8) - 1}.");
                 using (w.Block())
                 {
-                    EmitTile(w, new BlockAt(blk * _gates * 8, blk * 8), count, fromProducts, looped: false, hOut);
+                    EachHalf(_w, () => EmitTile(w, new BlockAt(blk * _gates * 8, blk * 8), count, fromProducts, looped: false, hOut));
                 }
             }
 
@@ -156,7 +172,7 @@ internal sealed class CellEmitter
             {
                 w.Once($"int cb = blk * {_gates * 8};");
                 w.Once($"int u0 = blk * 8;");
-                EmitTile(w, new BlockAt(0, 0, "cb", "u0"), tile, fromProducts, looped: true, hOut);
+                EachHalf(_w, () => EmitTile(w, new BlockAt(0, 0, "cb", "u0"), tile, fromProducts, looped: true, hOut));
             }
         }
 
@@ -169,7 +185,7 @@ internal sealed class CellEmitter
             {
                 w.Once($"const int cb = {first * _gates * 8};");
                 w.Once($"const int u0 = {first * 8};");
-                EmitTile(w, new BlockAt(0, 0, "cb", "u0"), _blocks % tile, fromProducts, looped: true, hOut);
+                EachHalf(_w, () => EmitTile(w, new BlockAt(0, 0, "cb", "u0"), _blocks % tile, fromProducts, looped: true, hOut));
             }
         }
     }
@@ -271,22 +287,25 @@ internal sealed class CellEmitter
         _w.Line();
         w.Once($"// Projection h = W_hr h_full, broadcast form over the {_hidden} units.");
         w.Once($"ref float wr = ref {U}.Add(ref wh, {_layout.ExtraOffset});");
-        if (_plan.UnrollStep)
+        if (Unroll)
         {
             for (int pb = 0; pb < pp; pb += 8)
             {
                 w.Once($"// h lanes {pb}..{pb + 7}.");
                 using (w.Block())
                 {
-                    w.Each(r => $"{VF} {r["acc"]} = {VF}.Zero;");
-                    for (int j = 0; j < _hidden; j++)
+                    EachHalf(_w, () =>
                     {
-                        string weights = Ld("wr", (j * pp) + pb);
-                        w.Each(r => $"{r["acc"]} = {Fma(Inv($"{V}.Create({U}.Add(ref {r["hfull"]}, {j}))"), weights, r["acc"])};");
-                    }
+                        w.Each(r => $"{VF} {r["acc"]} = {VF}.Zero;");
+                        for (int j = 0; j < _hidden; j++)
+                        {
+                            string weights = Ld("wr", (j * pp) + pb);
+                            w.Each(r => $"{r["acc"]} = {Fma(Inv($"{V}.Create({U}.Add(ref {r["hfull"]}, {j}))"), weights, r["acc"])};");
+                        }
 
-                    int at = pb;
-                    w.Each(r => $"{St(r["acc"], r["h"], at)}");
+                        int at = pb;
+                        w.Each(r => $"{St(r["acc"], r["h"], at)}");
+                    });
                 }
             }
 
@@ -295,13 +314,16 @@ internal sealed class CellEmitter
 
         using (w.Block($"for (int pb = 0; pb < {pp}; pb += 8)"))
         {
-            w.Each(r => $"{VF} {r["acc"]} = {VF}.Zero;");
-            using (w.Block($"for (int j = 0; j < {_hidden}; j++)"))
+            EachHalf(_w, () =>
             {
-                w.Each(r => $"{r["acc"]} = {Fma(Inv($"{V}.Create({U}.Add(ref {r["hfull"]}, j))"), Inv($"{V}.LoadUnsafe(ref wr, (nuint)((j * {pp}) + pb))"), r["acc"])};");
-            }
+                w.Each(r => $"{VF} {r["acc"]} = {VF}.Zero;");
+                using (w.Block($"for (int j = 0; j < {_hidden}; j++)"))
+                {
+                    w.Each(r => $"{r["acc"]} = {Fma(Inv($"{V}.Create({U}.Add(ref {r["hfull"]}, j))"), Inv($"{V}.LoadUnsafe(ref wr, (nuint)({Lane(Inv($"(j * {pp}) + pb"))}))"), r["acc"])};");
+                }
 
-            w.Each(r => $"{V}.StoreUnsafe({r["acc"]}, ref {r["h"]}, (nuint)pb);");
+                w.Each(r => $"{V}.StoreUnsafe({r["acc"]}, ref {r["h"]}, (nuint){Lane("pb")});");
+            });
         }
     }
 
@@ -309,7 +331,7 @@ internal sealed class CellEmitter
     {
         _w.Line($"/// <inheritdoc/>");
         _w.Line($"{Hot}");
-        using (_w.Block($"public static void CellBackward(ref float wh, ref float rec, ref float dh, ref float dc, ref float dgx, ref float dgh, ref float tmp)"))
+        using (_w.Block($"public static void CellBackward{CellSuffix}(ref float wh, ref float rec, ref float dh, ref float dc, ref float dgx, ref float dgh, ref float tmp)"))
         {
             _w.Line($"ref float gates = ref {U}.Add(ref rec, {_layout.Record.Gates});");
             _w.Line($"{VF} one = {VF}.One;");
@@ -318,7 +340,7 @@ internal sealed class CellEmitter
             {
                 _w.Line($"int cb = blk * {_gates * 8};");
                 _w.Line($"int u0 = blk * 8;");
-                _math.EmitBackwardBlock(_w);
+                EachHalf(_w, () => _math.EmitBackwardBlock(_w));
             }
 
             _w.Line();

@@ -10,7 +10,7 @@ namespace LstmGen.CompilerServices;
 /// </summary>
 /// <remarks>
 /// All references point into float buffers laid out as <see cref="PackedLayout"/> and <see cref="RecordLayout"/> say
-/// (8 lanes). <c>wh</c> is the start of one (layer, direction)'s packed recurrent weights. A kind without a cell state
+/// (8 lanes, in both the Vector256 cells and their 128-bit twins, <c>Cell128</c> and the others). <c>wh</c> is the start of one (layer, direction)'s packed recurrent weights. A kind without a cell state
 /// (GRU, RNN) gets null references for <c>c</c> and <c>dc</c> and never touches them.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -93,4 +93,17 @@ public interface ICellKernel
     /// <paramref name="tmp"/> is a row of scratch; with projection it holds W_hrᵀ dh on entry.
     /// </summary>
     static abstract void CellBackward(ref float wh, ref float rec, ref float dh, ref float dc, ref float dgx, ref float dgh, ref float tmp);
+
+    /// <summary><see cref="Cell"/> in 128-bit vectors (each block of 8 as two halves): where Vector256 is not accelerated.</summary>
+    static abstract void Cell128(ref float wh, ref float xp, ref float h, ref float c, ref float rec);
+
+    /// <summary><see cref="CellFromProducts"/> in 128-bit vectors.</summary>
+    static abstract void CellFromProducts128(ref float wh, ref float gh, ref float xp, ref float h, ref float c, ref float rec);
+
+    /// <summary><see cref="CellPair"/> in 128-bit vectors.</summary>
+    static abstract void CellPair128(ref float wh, ref float xp0, ref float h0, ref float c0, ref float rec0,
+        ref float xp1, ref float h1, ref float c1, ref float rec1);
+
+    /// <summary><see cref="CellBackward"/> in 128-bit vectors.</summary>
+    static abstract void CellBackward128(ref float wh, ref float rec, ref float dh, ref float dc, ref float dgx, ref float dgh, ref float tmp);
 }

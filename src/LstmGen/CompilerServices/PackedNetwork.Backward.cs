@@ -81,7 +81,7 @@ public sealed partial class PackedNetwork<TKernel>
                                 ProjectionBackward(ref wh, ref rec, ref dhRow[0], ref tmp[0], ref gwr[0]);
                             }
 
-                            TKernel.CellBackward(ref wh, ref rec, ref dhRow[0], ref RowOf(dc, b, hc), ref dgx[row * gp], ref dgh[row * gp], ref tmp[0]);
+                            CellBackward(ref wh, ref rec, ref dhRow[0], ref RowOf(dc, b, hc), ref dgx[row * gp], ref dgh[row * gp], ref tmp[0]);
                             ClearPaddingGates(ref dgx[row * gp]);
                             if (TKernel.RecurrentBiasApart)
                             {

@@ -96,7 +96,7 @@ public sealed partial class PackedNetwork<TKernel>
                                 int row = (t * batch) + b0;
                                 ref float rec0 = ref training ? ref tape[Tape.RecordOffset(rows, ld, row)] : ref record[0];
                                 ref float rec1 = ref training ? ref tape[Tape.RecordOffset(rows, ld, row + 1)] : ref record[TKernel.RecordLength];
-                                TKernel.CellPair(ref wh, ref xproj[(xrow + b0) * gp], ref hRun[b0 * hop], ref RowOf(cRun, b0, hc), ref rec0,
+                                CellPair(ref wh, ref xproj[(xrow + b0) * gp], ref hRun[b0 * hop], ref RowOf(cRun, b0, hc), ref rec0,
                                     ref xproj[(xrow + b0 + 1) * gp], ref hRun[(b0 + 1) * hop], ref RowOf(cRun, b0 + 1, hc), ref rec1);
                                 CopyRowOut(hRun, b0, layerOut, outBatchFirst, seqLen, batch, t, dir);
                                 CopyRowOut(hRun, b0 + 1, layerOut, outBatchFirst, seqLen, batch, t, dir);
@@ -109,11 +109,11 @@ public sealed partial class PackedNetwork<TKernel>
                             ref float rec = ref training ? ref tape[Tape.RecordOffset(rows, ld, row)] : ref record[0];
                             if (batched)
                             {
-                                TKernel.CellFromProducts(ref wh, ref gh[b * gp], ref xproj[(xrow + b) * gp], ref hRun[b * hop], ref RowOf(cRun, b, hc), ref rec);
+                                CellFromProducts(ref wh, ref gh[b * gp], ref xproj[(xrow + b) * gp], ref hRun[b * hop], ref RowOf(cRun, b, hc), ref rec);
                             }
                             else
                             {
-                                TKernel.Cell(ref wh, ref xproj[(xrow + b) * gp], ref hRun[b * hop], ref RowOf(cRun, b, hc), ref rec);
+                                Cell(ref wh, ref xproj[(xrow + b) * gp], ref hRun[b * hop], ref RowOf(cRun, b, hc), ref rec);
                             }
 
                             CopyRowOut(hRun, b, layerOut, outBatchFirst, seqLen, batch, t, dir);

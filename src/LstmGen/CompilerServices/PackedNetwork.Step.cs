@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using LstmGen.Kernels;
 
 namespace LstmGen.CompilerServices;
 
@@ -62,14 +63,14 @@ public sealed partial class PackedNetwork<TKernel>
                 Span<float> cState = TKernel.HasCellState ? c.Slice(((layer * batch) + b) * hidden, hidden) : default;
                 if (StateIsWholeVectors)
                 {
-                    TKernel.Cell(ref wh, ref xproj[0], ref hState[0], ref MemoryMarshal.GetReference(cState), ref record[0]);
+                    Cell(ref wh, ref xproj[0], ref hState[0], ref MemoryMarshal.GetReference(cState), ref record[0]);
                 }
                 else
                 {
                     // The state row goes through its copy padded to whole vectors.
                     hState.CopyTo(hRun);
                     cState.CopyTo(cRun);
-                    TKernel.Cell(ref wh, ref xproj[0], ref hRun[0], ref MemoryMarshal.GetReference(cRun), ref record[0]);
+                    Cell(ref wh, ref xproj[0], ref hRun[0], ref MemoryMarshal.GetReference(cRun), ref record[0]);
                     hRun[..ho].CopyTo(hState);
                     cRun[..cState.Length].CopyTo(cState);
                 }
@@ -90,6 +91,12 @@ public sealed partial class PackedNetwork<TKernel>
     {
         int gp = TKernel.GateColumns;
         ref float bias = ref Unsafe.Add(ref w, (inSize + TKernel.OutputHidden) * gp);
+        if (!Vector256.IsHardwareAccelerated)
+        {
+            ProjectRow128(ref w, inSize, ref x, ref xp, ref bias);
+            return;
+        }
+
         int v = 0;
         for (; v + 32 <= gp; v += 32)
         {
@@ -122,6 +129,38 @@ public sealed partial class PackedNetwork<TKernel>
             }
 
             Vector256.StoreUnsafe(acc, ref xp, (nuint)v);
+        }
+    }
+
+    // ProjectRow in 128-bit vectors, two packed blocks (four halves, four FMA chains) at a time, then one.
+    private static void ProjectRow128(ref float w, int inSize, ref float x, ref float xp, ref float bias)
+    {
+        int gp = TKernel.GateColumns;
+        int v = 0;
+        for (; v + 16 <= gp; v += 16)
+        {
+            Float8 a0 = Float8.LoadUnsafe(ref bias, (nuint)v), a1 = Float8.LoadUnsafe(ref bias, (nuint)(v + 8));
+            for (int k = 0; k < inSize; k++)
+            {
+                Float8 xk = Float8.Create(Unsafe.Add(ref x, k));
+                nuint at = (nuint)((k * gp) + v);
+                a0 = Float8.FusedMultiplyAdd(xk, Float8.LoadUnsafe(ref w, at), a0);
+                a1 = Float8.FusedMultiplyAdd(xk, Float8.LoadUnsafe(ref w, at + 8), a1);
+            }
+
+            Float8.StoreUnsafe(a0, ref xp, (nuint)v);
+            Float8.StoreUnsafe(a1, ref xp, (nuint)(v + 8));
+        }
+
+        if (v < gp)
+        {
+            Float8 a = Float8.LoadUnsafe(ref bias, (nuint)v);
+            for (int k = 0; k < inSize; k++)
+            {
+                a = Float8.FusedMultiplyAdd(Float8.Create(Unsafe.Add(ref x, k)), Float8.LoadUnsafe(ref w, (nuint)((k * gp) + v)), a);
+            }
+
+            Float8.StoreUnsafe(a, ref xp, (nuint)v);
         }
     }
 }

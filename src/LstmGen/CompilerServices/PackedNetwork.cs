@@ -10,8 +10,9 @@ namespace LstmGen.CompilerServices;
 /// per kernel, with every size a constant. Generated classes hold one and forward to it; users never need it.
 /// </summary>
 /// <remarks>
-/// Without Vector256 acceleration every call delegates to the generic <see cref="RecurrentNetwork{T}"/> over the same
-/// parameters. Inference and Step may run concurrently on one instance; training calls may not.
+/// The kernel's Vector256 cells run where Vector256 is accelerated, its 128-bit twins where only Vector128 is (ARM64, x64
+/// without AVX2); with no vector acceleration every call delegates to the generic <see cref="RecurrentNetwork{T}"/> over
+/// the same parameters. Inference and Step may run concurrently on one instance; training calls may not.
 /// </remarks>
 /// <typeparam name="TKernel">The generated kernel of one shape.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -63,13 +64,72 @@ public sealed partial class PackedNetwork<TKernel>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => Vector512.IsHardwareAccelerated ? KernelPath.Vector512
             : Vector256.IsHardwareAccelerated ? KernelPath.Vector256
+            : Vector128.IsHardwareAccelerated ? KernelPath.Vector128
             : KernelPath.Scalar;
     }
 
     private static bool UseVectors
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Vector256.IsHardwareAccelerated && !ForceScalarPath;
+        get => HardwarePath != KernelPath.Scalar && !ForceScalarPath;
+    }
+
+    // The kernel's cells at the width the CPU accelerates: the Vector256 cells, or their 128-bit twins where Vector256 is
+    // not accelerated (the test is a JIT-time constant, so each call is direct).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Cell(ref float wh, ref float xp, ref float h, ref float c, ref float rec)
+    {
+        if (Vector256.IsHardwareAccelerated)
+        {
+            TKernel.Cell(ref wh, ref xp, ref h, ref c, ref rec);
+        }
+        else
+        {
+            TKernel.Cell128(ref wh, ref xp, ref h, ref c, ref rec);
+        }
+    }
+
+    /// <inheritdoc cref="Cell"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CellFromProducts(ref float wh, ref float gh, ref float xp, ref float h, ref float c, ref float rec)
+    {
+        if (Vector256.IsHardwareAccelerated)
+        {
+            TKernel.CellFromProducts(ref wh, ref gh, ref xp, ref h, ref c, ref rec);
+        }
+        else
+        {
+            TKernel.CellFromProducts128(ref wh, ref gh, ref xp, ref h, ref c, ref rec);
+        }
+    }
+
+    /// <inheritdoc cref="Cell"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CellPair(ref float wh, ref float xp0, ref float h0, ref float c0, ref float rec0,
+        ref float xp1, ref float h1, ref float c1, ref float rec1)
+    {
+        if (Vector256.IsHardwareAccelerated)
+        {
+            TKernel.CellPair(ref wh, ref xp0, ref h0, ref c0, ref rec0, ref xp1, ref h1, ref c1, ref rec1);
+        }
+        else
+        {
+            TKernel.CellPair128(ref wh, ref xp0, ref h0, ref c0, ref rec0, ref xp1, ref h1, ref c1, ref rec1);
+        }
+    }
+
+    /// <inheritdoc cref="Cell"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CellBackward(ref float wh, ref float rec, ref float dh, ref float dc, ref float dgx, ref float dgh, ref float tmp)
+    {
+        if (Vector256.IsHardwareAccelerated)
+        {
+            TKernel.CellBackward(ref wh, ref rec, ref dh, ref dc, ref dgx, ref dgh, ref tmp);
+        }
+        else
+        {
+            TKernel.CellBackward128(ref wh, ref rec, ref dh, ref dc, ref dgx, ref dgh, ref tmp);
+        }
     }
 
     // The scalar path delegates to the generic oracle over the same parameters: exact PyTorch semantics, one implementation.
@@ -170,6 +230,15 @@ public sealed partial class PackedNetwork<TKernel>
         }
 
         StepVector(input, batch, state.H, state.C, output);
+    }
+
+    /// <inheritdoc cref="IRecurrentNetwork{T}.Prepare"/>
+    /// <param name="owner">The generated class that forwards to this driver: its members are run, so they compile too.</param>
+    public void Prepare(IRecurrentNetwork<float> owner)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        Packed();
+        Preparation.Run(owner);
     }
 
     /// <summary>An immutable packed copy of the weights and the parameter version it was made from.</summary>

@@ -12,6 +12,17 @@ public static class VectorCopy
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Copy(ref float source, ref float destination, int length)
     {
+        if (!Vector256.IsHardwareAccelerated)
+        {
+            // The Vector128 cells: 4 floats at a time.
+            for (int v = 0; v < length; v += 4)
+            {
+                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref source, (nuint)v), ref destination, (nuint)v);
+            }
+
+            return;
+        }
+
         for (int v = 0; v < length; v += 8)
         {
             Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref source, (nuint)v), ref destination, (nuint)v);

@@ -253,6 +253,7 @@ public sealed partial class RecurrentNetwork<T>
         private int _hPrev, _cPrev, _gates, _tanhC, _hFull, _hhN;
         private int _rows;
         private int _outputSize;
+        private RecordLayout? _record;
 
         public int SeqLen { get; private set; }
         public int Batch { get; private set; }
@@ -265,8 +266,9 @@ public sealed partial class RecurrentNetwork<T>
             _rows = rows;
             _outputSize = config.OutputSize;
 
-            // Per-direction record, in elements per row: the shared definition at its exact sizes.
-            var record = new RecordLayout(config, lanes: 1);
+            // Per-direction record, in elements per row: the shared definition at its exact sizes (made once: a warm
+            // training call allocates nothing).
+            RecordLayout record = _record ??= new RecordLayout(config, lanes: 1);
             _hPrev = record.HPrev;
             _cPrev = record.CPrev;
             _gates = record.Gates;

@@ -80,6 +80,9 @@ public sealed partial class RecurrentNetwork<T> : IRecurrentNetwork<T>
     }
 
     /// <inheritdoc/>
+    public void Prepare() => Preparation.Run(this);
+
+    /// <inheritdoc/>
     public void Step(ReadOnlySpan<T> input, Span<T> output, StateSpan<T> state)
     {
         int batch = NetworkArguments.CheckStep(Config, input, output, state);

@@ -12,6 +12,7 @@ namespace LstmGen.Kernels;
 /// With Vector256 a tile holds 4 rows by 2 vectors (8 accumulators): with 16 vector registers that leaves room for the
 /// 2 loaded vectors and a broadcast, and each loaded vector of B feeds 4 FMAs instead of 1 as in a matrix-vector loop.
 /// Where Vector512 is accelerated (AVX-512: 32 registers) tiles are 8 rows by 2 512-bit vectors, 16 accumulators.
+/// Where Vector256 is not accelerated (ARM64, x64 without AVX2), every product runs in 128-bit vectors (<see cref="Gemm128"/>).
 /// Callers check the lengths; these methods trust them (they are reached only from generated code).
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -45,6 +46,12 @@ public static class Gemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyAdd(int m, int n, int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
     {
+        if (!Vector256.IsHardwareAccelerated)
+        {
+            Gemm128.MultiplyAdd(m, n, k, ref a, lda, 1, ref b, ldb, ref c, ldc);
+            return;
+        }
+
         int i = 0;
         if (Vector512.IsHardwareAccelerated && n >= WideTileColumns)
         {
@@ -317,6 +324,12 @@ public static class Gemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyAddTransposedB(int m, int n, int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
     {
+        if (!Vector256.IsHardwareAccelerated)
+        {
+            Gemm128.MultiplyAddTransposedB(m, n, k, ref a, lda, ref b, ldb, ref c, ldc);
+            return;
+        }
+
         if (k <= ShortReduction && Avx.IsSupported)
         {
             ShortDotProducts(m, n, k, ref a, lda, ref b, ldb, ref c, ldc);
@@ -549,6 +562,13 @@ public static class Gemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyAddTransposedA(int m, int n, int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
     {
+        if (!Vector256.IsHardwareAccelerated)
+        {
+            // A(i, p) = a[p * lda + i]: the same tiles as MultiplyAdd with A's strides swapped.
+            Gemm128.MultiplyAdd(m, n, k, ref a, 1, lda, ref b, ldb, ref c, ldc);
+            return;
+        }
+
         for (int p0 = 0; p0 < k; p0 += ReductionBlock)
         {
             int pEnd = Math.Min(k, p0 + ReductionBlock);

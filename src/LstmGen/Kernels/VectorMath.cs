@@ -1,15 +1,16 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace LstmGen.Kernels;
 
 /// <summary>
 /// Branch-free float activations (sigmoid, tanh) for the recurrent kernels, in
-/// <see cref="Vector256{T}"/>, <see cref="Vector512{T}"/> and scalar forms. All forms evaluate the
+/// <see cref="Vector128{T}"/>, <see cref="Vector256{T}"/>, <see cref="Vector512{T}"/> and scalar forms. All forms evaluate the
 /// same operation sequence, so a scalar fallback gives the same numbers as a vector lane (bit for
-/// bit when both use fused multiply-add, which they do exactly when <see cref="Fma.IsSupported"/>).
+/// bit when both use fused multiply-add: on x64 exactly when <see cref="Fma.IsSupported"/>, on ARM64 always).
 /// </summary>
 /// <remarks>
 /// Both functions are built on one exp kernel for non-positive arguments (Cody-Waite reduction,
@@ -162,7 +163,7 @@ public static class VectorMath
         return (Sigmoid(a), Sigmoid(b));
     }
 
-    /// <summary><see cref="Tanh(Vector256{float})"/> of two vectors; see <see cref="SigmoidPair"/>.</summary>
+    /// <summary><see cref="Tanh(Vector256{float})"/> of two vectors; see <see cref="SigmoidPair(Vector256{float}, Vector256{float})"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (Vector256<float> A, Vector256<float> B) TanhPair(Vector256<float> a, Vector256<float> b)
     {
@@ -240,6 +241,88 @@ public static class VectorMath
     private static Vector512<float> MulAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) =>
         Fma.IsSupported ? Vector512.FusedMultiplyAdd(a, b, c) : a * b + c;
 
+    // ---------------------------------------------------------------- Vector128
+
+    /// <summary>Logistic sigmoid per lane; same algorithm and accuracy as <see cref="Sigmoid(Vector256{float})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sigmoid(Vector128<float> x)
+    {
+        Vector128<float> one = Vector128<float>.One;
+        Vector128<float> e = ExpNonPositive(-Vector128.Abs(x));
+        Vector128<float> numerator = Vector128.ConditionalSelect(Vector128.LessThan(x, Vector128<float>.Zero), e, one);
+        Vector128<float> y = numerator / (one + e);
+
+        // The exp clamp does not propagate NaN, so restore it here.
+        return Vector128.ConditionalSelect(Vector128.Equals(x, x), y, x);
+    }
+
+    /// <summary>Hyperbolic tangent per lane; same algorithm and accuracy as <see cref="Tanh(Vector256{float})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Tanh(Vector128<float> x)
+    {
+        Vector128<float> one = Vector128<float>.One;
+        Vector128<float> ax = Vector128.Abs(x);
+
+        Vector128<float> z = ax * ax;
+        Vector128<float> t = Vector128.MultiplyAddEstimate(Vector128.Create(TanhT0), z, Vector128.Create(TanhT1));
+        t = Vector128.MultiplyAddEstimate(t, z, Vector128.Create(TanhT2));
+        t = Vector128.MultiplyAddEstimate(t, z, Vector128.Create(TanhT3));
+        t = Vector128.MultiplyAddEstimate(t, z, Vector128.Create(TanhT4));
+        Vector128<float> small = Vector128.MultiplyAddEstimate(t, ax * z, ax);
+
+        Vector128<float> e = ExpNonPositive(ax * Vector128.Create(-2f));
+        Vector128<float> large = (one - e) / (one + e);
+
+        // Both paths work on |x| and the sign is put back last, so tanh(-0) = -0. NaN fails the
+        // compare and takes the polynomial path, which propagates it.
+        Vector128<float> y = Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(ax, Vector128.Create(TanhSmallLimit)), large, small);
+        return y | (x & Vector128.Create(-0f));
+    }
+
+    /// <summary>exp(z) for z &lt;= 0; NaN lanes give an unspecified finite value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> ExpNonPositive(Vector128<float> z)
+    {
+        z = Vector128.MaxNative(z, Vector128.Create(ExpMinArg));
+        Vector128<float> shifted = Vector128.MultiplyAddEstimate(z, Vector128.Create(Log2E), Vector128.Create(RoundShifter));
+        Vector128<float> n = shifted - Vector128.Create(RoundShifter);
+        Vector128<float> r = Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2Hi), z);
+        r = Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2Lo), r);
+
+        Vector128<float> p = Vector128.MultiplyAddEstimate(Vector128.Create(ExpP0), r, Vector128.Create(ExpP1));
+        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(ExpP2));
+        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(ExpP3));
+        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(ExpP4));
+        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(ExpP5));
+        p = Vector128.MultiplyAddEstimate(p, r * r, r) + Vector128<float>.One;
+
+        // Scale by 2^n as 2^n1 * 2^n2 (n1, n2 >= -75): the first product stays normal, so a denormal
+        // result is rounded only once.
+        Vector128<int> ni = shifted.AsInt32() - Vector128.Create(RoundShifterBits);
+        Vector128<int> n1 = Vector128.ShiftRightArithmetic(ni, 1);
+        Vector128<int> n2 = ni - n1;
+        Vector128<float> s1 = Vector128.ShiftLeft(n1 + Vector128.Create(ExponentBias), MantissaBits).AsSingle();
+        Vector128<float> s2 = Vector128.ShiftLeft(n2 + Vector128.Create(ExponentBias), MantissaBits).AsSingle();
+        return p * s1 * s2;
+    }
+
+    /// <summary>
+    /// a * b + c per lane in 128-bit vectors, as every 128-bit form here computes it: fused where the CPU has a
+    /// multiply-add (FMA on x64, FMLA on ARM64), as the scalar form is, so the two agree bit for bit; a multiply and an
+    /// add elsewhere (x64 without AVX2 has no FMA). <see cref="Vector128.MultiplyAddEstimate(Vector128{float}, Vector128{float}, Vector128{float})"/>
+    /// is that choice as one JIT intrinsic; Vector128.FusedMultiplyAdd would be emulated lane by lane without FMA.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.MultiplyAddEstimate(a, b, c);
+
+    /// <summary><see cref="Sigmoid(Vector128{float})"/> of two vectors (two rows of the 128-bit cells): two evaluations.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector128<float> A, Vector128<float> B) SigmoidPair(Vector128<float> a, Vector128<float> b) => (Sigmoid(a), Sigmoid(b));
+
+    /// <summary><see cref="Tanh(Vector128{float})"/> of two vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector128<float> A, Vector128<float> B) TanhPair(Vector128<float> a, Vector128<float> b) => (Tanh(a), Tanh(b));
+
     // ---------------------------------------------------------------- scalar
 
     /// <summary>Logistic sigmoid; the lane-for-lane scalar twin of <see cref="Sigmoid(Vector256{float})"/>.</summary>
@@ -298,7 +381,7 @@ public static class VectorMath
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float MulAdd(float a, float b, float c) =>
-        Fma.IsSupported ? MathF.FusedMultiplyAdd(a, b, c) : a * b + c;
+        Fma.IsSupported || AdvSimd.IsSupported ? MathF.FusedMultiplyAdd(a, b, c) : a * b + c;
 
     // ---------------------------------------------------------------- spans
 
@@ -328,6 +411,14 @@ public static class VectorMath
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
             {
                 Sigmoid(Vector256.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ys, (nuint)i);
+            }
+        }
+
+        if (Vector128.IsHardwareAccelerated)
+        {
+            for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
+            {
+                Sigmoid(Vector128.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ys, (nuint)i);
             }
         }
 
@@ -363,6 +454,14 @@ public static class VectorMath
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
             {
                 Tanh(Vector256.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ys, (nuint)i);
+            }
+        }
+
+        if (Vector128.IsHardwareAccelerated)
+        {
+            for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
+            {
+                Tanh(Vector128.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ys, (nuint)i);
             }
         }
 

@@ -5,7 +5,7 @@ namespace LstmGen.Tests.Kernels;
 
 /// <summary>
 /// Accuracy of <see cref="VectorMath"/> against double-precision reference math, measured in ulps
-/// of the exact result, plus agreement between the Vector256, Vector512 and scalar forms.
+/// of the exact result, plus agreement between the Vector128 (single and pairs), Vector256, Vector512 and scalar forms.
 /// </summary>
 public class VectorMathTests
 {
@@ -173,6 +173,13 @@ public class VectorMathTests
     private static Vector512<float> Vector(Function f, Vector512<float> x) =>
         f == Function.Sigmoid ? VectorMath.Sigmoid(x) : VectorMath.Tanh(x);
 
+    private static Vector128<float> Vector(Function f, Vector128<float> x) =>
+        f == Function.Sigmoid ? VectorMath.Sigmoid(x) : VectorMath.Tanh(x);
+
+    // The pair form of the 128-bit cells of two rows.
+    private static (Vector128<float> A, Vector128<float> B) Pair(Function f, Vector128<float> a, Vector128<float> b) =>
+        f == Function.Sigmoid ? VectorMath.SigmoidPair(a, b) : VectorMath.TanhPair(a, b);
+
     private static double Reference(Function f, double x)
     {
         if (f == Function.Tanh)
@@ -205,7 +212,7 @@ public class VectorMathTests
     }
 
     /// <summary>
-    /// Evaluates every input through the Vector256, Vector512 and scalar forms; asserts they agree bit
+    /// Evaluates every input through the Vector128 (single and pairs), Vector256, Vector512 and scalar forms; asserts they agree bit
     /// for bit, stay in range, map NaN to NaN, and are within the documented ulp bound.
     /// </summary>
     private static void CheckAll(Function f, float[] inputs)
@@ -227,6 +234,20 @@ public class VectorMathTests
             Vector(f, Vector512.Create(xs, i)).CopyTo(v512, i);
         }
 
+        var v128 = new float[count];
+        var pairs = new float[count];
+        for (int i = 0; i < count; i += 4)
+        {
+            Vector(f, Vector128.Create(xs, i)).CopyTo(v128, i);
+        }
+
+        for (int i = 0; i < count; i += 8)
+        {
+            (Vector128<float> a, Vector128<float> b) = Pair(f, Vector128.Create(xs, i), Vector128.Create(xs, i + 4));
+            a.CopyTo(pairs, i);
+            b.CopyTo(pairs, i + 4);
+        }
+
         double maxUlp = 0;
         float worstX = 0;
         for (int i = 0; i < inputs.Length; i++)
@@ -235,6 +256,8 @@ public class VectorMathTests
             float scalar = Scalar(f, x);
             AssertSame(x, scalar, v256[i]);
             AssertSame(x, scalar, v512[i]);
+            AssertSame(x, scalar, v128[i]);
+            AssertSame(x, scalar, pairs[i]);
 
             if (float.IsNaN(x))
             {
@@ -274,7 +297,11 @@ public class VectorMathTests
 
     private static void AssertAllForms(Function f, float x, float expected)
     {
-        var forms = new[] { Scalar(f, x), Vector(f, Vector256.Create(x))[3], Vector(f, Vector512.Create(x))[11] };
+        var forms = new[]
+        {
+            Scalar(f, x), Vector(f, Vector256.Create(x))[3], Vector(f, Vector512.Create(x))[11], Vector(f, Vector128.Create(x))[2],
+            Pair(f, Vector128.Create(0f), Vector128.Create(x)).B[1],
+        };
         foreach (float actual in forms)
         {
             // Bitwise, so the sign of zero counts.
