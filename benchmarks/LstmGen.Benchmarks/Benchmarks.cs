@@ -12,7 +12,9 @@ public class ScenarioBenchmarks
     private ScenarioRunner _generic = null!;
     private ScenarioRunner? _generated;
 
-    public static IEnumerable<string> Names => LstmGen.Benchmarks.Scenario.All.Select(s => s.Name);
+    /// <summary>Every scenario, or those whose name contains LSTMGEN_BENCH_SCENARIOS (BenchmarkDotNet filters methods, not parameters).</summary>
+    public static IEnumerable<string> Names => LstmGen.Benchmarks.Scenario.All.Select(s => s.Name)
+        .Where(n => n.Contains(Environment.GetEnvironmentVariable("LSTMGEN_BENCH_SCENARIOS") ?? "", StringComparison.Ordinal));
 
     [ParamsSource(nameof(Names))]
     public string Scenario { get; set; } = "";
