@@ -297,14 +297,7 @@ public sealed partial class RecurrentModel<T>
         Head.Forward(HeadRows(seqLen, batch), rows, output);
         if (Residual)
         {
-            int inSize = Network.Config.InputSize, outSize = OutputSize;
-            for (int r = 0; r < rows; r++)
-            {
-                for (int j = 0; j < outSize; j++)
-                {
-                    output[(r * outSize) + j] += input[(r * inSize) + j];
-                }
-            }
+            RecurrentStream<T>.AddResidual(input, Network.Config.InputSize, output, OutputSize, rows);
         }
     }
 

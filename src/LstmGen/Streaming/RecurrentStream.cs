@@ -138,7 +138,7 @@ public sealed class RecurrentStream<T>
 
         if (Residual)
         {
-            AddResidual(input, output, frames * Streams);
+            AddResidual(input, InputSize, output, OutputSize, frames * Streams);
         }
     }
 
@@ -206,9 +206,10 @@ public sealed class RecurrentStream<T>
     private void Advance(ReadOnlySpan<T> input, Span<T> hidden) =>
         Network.Forward(input, hidden, Streams, new ReadOnlyStateSpan<T>(_h, _c), new StateSpan<T>(_h, _c));
 
-    private void AddResidual(ReadOnlySpan<T> input, Span<T> output, int rows)
+    /// <summary>y[r, j] += x[r, j] for j &lt; outSize in each of <paramref name="rows"/> rows: the residual of amp models,
+    /// the first outSize input features added to the outputs (shared with <see cref="RecurrentModel{T}"/>).</summary>
+    internal static void AddResidual(ReadOnlySpan<T> input, int inSize, Span<T> output, int outSize, int rows)
     {
-        int inSize = InputSize, outSize = OutputSize;
         for (int r = 0; r < rows; r++)
         {
             ReadOnlySpan<T> x = input.Slice(r * inSize, outSize);
