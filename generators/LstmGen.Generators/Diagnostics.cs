@@ -48,6 +48,21 @@ internal static class Diagnostics
     public static readonly DiagnosticDescriptor Required = Error("LSTMGEN015", "Required size missing",
         "[{0}] on '{1}': {2} is required ({3})");
 
+    public static readonly DiagnosticDescriptor WeightsNotFound = Error("LSTMGEN016", "Weights file not found",
+        "[{0}] on '{1}': the weights file '{2}' is not among the project's AdditionalFiles; add <AdditionalFiles Include=\"{2}\" /> to the project");
+
+    public static readonly DiagnosticDescriptor WeightsAmbiguous = Error("LSTMGEN017", "Weights file ambiguous",
+        "[{0}] on '{1}': the weights file '{2}' matches {3} AdditionalFiles ({4}); give more of its path");
+
+    public static readonly DiagnosticDescriptor WeightsFormat = Error("LSTMGEN018", "Weights file unreadable or unsupported",
+        "[{0}] on '{1}': the weights file '{2}' {3}");
+
+    public static readonly DiagnosticDescriptor WeightsTensor = Error("LSTMGEN019", "Weights tensor missing or of the wrong shape",
+        "[{0}] on '{1}': in the weights file '{2}', {3}");
+
+    public static readonly DiagnosticDescriptor WeightsValue = Error("LSTMGEN020", "Weights value not a float32",
+        "[{0}] on '{1}': in the weights file '{2}', {3}; only finite numbers that fit a float32 can be baked");
+
     public static readonly DiagnosticDescriptor InternalError = Error("LSTMGEN012", "Generator failure",
         "The LstmGen generator failed on '{0}': {1}; please report this with the attribute that caused it");
 
@@ -67,6 +82,11 @@ internal static class Diagnostics
         "LSTMGEN011" => UnknownValue,
         "LSTMGEN013" => Delegated,
         "LSTMGEN015" => Required,
+        "LSTMGEN016" => WeightsNotFound,
+        "LSTMGEN017" => WeightsAmbiguous,
+        "LSTMGEN018" => WeightsFormat,
+        "LSTMGEN019" => WeightsTensor,
+        "LSTMGEN020" => WeightsValue,
         _ => InternalError,
     };
 

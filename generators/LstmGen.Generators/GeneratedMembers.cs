@@ -16,4 +16,7 @@ internal static class GeneratedMembers
         "GateCount", "Bidirectional", "BatchFirst", "Bias", "Config", "Parameters", "KernelPath", "ForceScalarPath", "_network",
         "Kernel",
     };
+
+    /// <summary>The members added only when the attribute names a weights file.</summary>
+    public static readonly string[] Baked = { "CreateBakedParameters", "CreateBakedHead", "CreateBakedModel", "BakedParameterData", "BakedHeadData" };
 }

@@ -118,14 +118,17 @@ public sealed partial class LstmGenerator
         // Named arguments with the attributes' defaults; an argument the compiler could not bind is its error, not ours.
         int input = 0, hidden = 0, layers = 1, proj = 0, nonlinearity = 0;
         bool bidirectional = false, bias = true, batchFirst = false, inputGiven = false, hiddenGiven = false;
+        string? weights = null, weightsPrefix = null, headPrefix = null;
         foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
         {
-            if (argument.Value.Kind == TypedConstantKind.Error || argument.Value.Value is null)
+            // The string arguments may be null (as if not given); nothing else can be.
+            bool text = argument.Key is "Weights" or "WeightsPrefix" or "HeadPrefix";
+            if (argument.Value.Kind == TypedConstantKind.Error || (argument.Value.Value is null && !text))
             {
                 return Nothing;
             }
 
-            object value = argument.Value.Value;
+            object value = argument.Value.Value!;
             switch (argument.Key)
             {
                 case "Input": input = (int)value; inputGiven = true; break;
@@ -136,6 +139,9 @@ public sealed partial class LstmGenerator
                 case "Bidirectional": bidirectional = (bool)value; break;
                 case "Bias": bias = (bool)value; break;
                 case "BatchFirst": batchFirst = (bool)value; break;
+                case "Weights": weights = (string?)value; break;
+                case "WeightsPrefix": weightsPrefix = (string?)value; break;
+                case "HeadPrefix": headPrefix = (string?)value; break;
             }
         }
 
@@ -180,8 +186,17 @@ public sealed partial class LstmGenerator
         string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n
             ? n.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted))
             : "";
+        if (weights is not null)
+        {
+            ISymbol? bakedClash = type.GetMembers().FirstOrDefault(m => !m.IsImplicitlyDeclared && GeneratedMembers.Baked.Contains(m.Name));
+            if (bakedClash is not null)
+            {
+                return Fail(Diagnostics.Unsupported, location, name, attributeName, $"declares '{bakedClash.Name}', a name the generated part uses for baked weights");
+            }
+        }
+
         var model = new CellModel(ns, new EquatableArray<ContainingType>(containing), Escape(name), attributeName, kind,
-            input, hidden, layers, bidirectional, bias, batchFirst, proj);
+            input, hidden, layers, bidirectional, bias, batchFirst, proj, HasBakedWeights: weights is not null);
         if (diagnostics.Count > 0)
         {
             // The class itself is fine and only the attribute's values are not: a declaration of the members keeps code
@@ -200,7 +215,8 @@ public sealed partial class LstmGenerator
                 Invariant($"{Planner.MaxUnrolledStepIl}")));
         }
 
-        return new ParseResult(model, new EquatableArray<DiagnosticInfo>(diagnostics));
+        WeightsRequest? request = weights is null ? null : new WeightsRequest(model, weights, weightsPrefix, headPrefix, location);
+        return new ParseResult(model, new EquatableArray<DiagnosticInfo>(diagnostics), Weights: request);
     }
 
     private static readonly ParseResult Nothing = new(null, EquatableArray<DiagnosticInfo>.Empty);

@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Immutable;
 using LstmGen.Generators.Model;
+using LstmGen.Generators.Weights;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
@@ -17,11 +19,21 @@ public sealed partial class LstmGenerator : IIncrementalGenerator
         public const string Plan = "Plan";
         public const string Diagnostics = "Diagnostics";
         public const string Placeholder = "Placeholder";
+        public const string WeightsFiles = "WeightsFiles";
+        public const string Weights = "Weights";
     }
 
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        // Candidate weights files as (path, text): equatable, so an unchanged file leaves everything after it cached.
+        IncrementalValueProvider<ImmutableArray<WeightsText>> weightsFiles = context.AdditionalTextsProvider
+            .Where(static t => t.Path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
+                || t.Path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+            .Select(static (t, ct) => new WeightsText(t.Path, t.GetText(ct)?.ToString()))
+            .WithTrackingName(Steps.WeightsFiles)
+            .Collect();
+
         foreach (string attribute in CellAttributes)
         {
             // The transform only reads the attribute into an equatable result; planning happens in a later Select.
@@ -48,6 +60,15 @@ public sealed partial class LstmGenerator : IIncrementalGenerator
                 .Select(static (r, _) => r.Placeholder!)
                 .WithTrackingName(Steps.Placeholder);
             context.RegisterSourceOutput(placeholders, static (spc, model) => spc.AddSource(model.HintName, Emitter.EmitPlaceholder(model)));
+            // Baked weights: each request with the candidate files, resolved to the tensors (or diagnostics), then emitted.
+            IncrementalValuesProvider<BakedWeights> baked = parsed
+                .Where(static r => r.Weights is not null)
+                .Select(static (r, _) => r.Weights!)
+                .Combine(weightsFiles)
+                .Select(static (pair, _) => WeightsResolver.Resolve(pair.Left, pair.Right))
+                .WithTrackingName(Steps.Weights);
+            context.RegisterSourceOutput(baked, static (spc, weights) => EmitWeightsSafely(spc, weights));
+
             context.RegisterSourceOutput(diagnostics, static (spc, list) =>
             {
                 foreach (DiagnosticInfo info in list)
@@ -55,6 +76,23 @@ public sealed partial class LstmGenerator : IIncrementalGenerator
                     spc.ReportDiagnostic(ToDiagnostic(info));
                 }
             });
+        }
+    }
+
+    private static void EmitWeightsSafely(SourceProductionContext context, BakedWeights weights)
+    {
+        foreach (DiagnosticInfo info in weights.Diagnostics)
+        {
+            context.ReportDiagnostic(ToDiagnostic(info));
+        }
+
+        try
+        {
+            context.AddSource(WeightsEmitter.HintName(weights.Request.Cell), WeightsEmitter.Emit(weights));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(Diagnostics.InternalError, Location.None, weights.Request.Cell.ClassName, e.GetType().Name + ": " + e.Message));
         }
     }
 

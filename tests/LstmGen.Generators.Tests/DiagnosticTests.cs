@@ -257,7 +257,7 @@ public class DiagnosticTests
         var descriptors = typeof(gen::LstmGen.Generators.LstmGenerator).Assembly.GetType("LstmGen.Generators.Diagnostics")!
             .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
             .Select(f => (DiagnosticDescriptor)f.GetValue(null)!).ToList();
-        Assert.Equal(14, descriptors.Select(d => d.Id).Distinct().Count());
+        Assert.Equal(19, descriptors.Select(d => d.Id).Distinct().Count());
         Assert.All(descriptors, d => Assert.StartsWith("LSTMGEN0", d.Id, StringComparison.Ordinal));
     }
 }

@@ -35,22 +35,26 @@ internal static class GeneratorHarness
                 warningLevel: 9999,
                 nullableContextOptions: NullableContextOptions.Enable));
 
-    public static GeneratorDriver Driver() => CSharpGeneratorDriver.Create(
+    public static GeneratorDriver Driver(params AdditionalText[] additionalFiles) => CSharpGeneratorDriver.Create(
         [new LstmGenerator().AsSourceGenerator()],
+        additionalTexts: additionalFiles,
         parseOptions: ParseOptions,
         driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     /// <summary>Runs the generator; returns the updated compilation and the run result.</summary>
-    public static (Compilation Output, GeneratorDriverRunResult Result) Run(Compilation input)
+    public static (Compilation Output, GeneratorDriverRunResult Result) Run(Compilation input, params AdditionalText[] additionalFiles)
     {
-        GeneratorDriver driver = Driver().RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
+        GeneratorDriver driver = Driver(additionalFiles).RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
         return (output, driver.GetRunResult());
     }
 
     /// <summary>Generates, compiles without any warning, and loads the assembly into a collectible context.</summary>
-    public static (Assembly Assembly, AssemblyLoadContext Context) Build(params string[] sources)
+    public static (Assembly Assembly, AssemblyLoadContext Context) Build(params string[] sources) => Build([], sources);
+
+    /// <summary>As <see cref="Build(string[])"/>, with AdditionalFiles (baked weights).</summary>
+    public static (Assembly Assembly, AssemblyLoadContext Context) Build(AdditionalText[] additionalFiles, params string[] sources)
     {
-        (Compilation output, GeneratorDriverRunResult result) = Run(Compilation(sources));
+        (Compilation output, GeneratorDriverRunResult result) = Run(Compilation(sources), additionalFiles);
         Assert.Empty(result.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
         using var stream = new MemoryStream();
         Microsoft.CodeAnalysis.Emit.EmitResult emit = output.Emit(stream);
@@ -59,6 +63,15 @@ internal static class GeneratorHarness
         stream.Position = 0;
         var context = new AssemblyLoadContext("generated", isCollectible: true);
         return (context.LoadFromStream(stream), context);
+    }
+
+    /// <summary>An additional file held in memory, as the compiler would hand it to the generator.</summary>
+    public sealed class InMemoryText(string path, string? text) : AdditionalText
+    {
+        public override string Path { get; } = path;
+
+        public override Microsoft.CodeAnalysis.Text.SourceText? GetText(CancellationToken cancellationToken = default) =>
+            text is null ? null : Microsoft.CodeAnalysis.Text.SourceText.From(text, System.Text.Encoding.UTF8);
     }
 
     /// <summary>The C# attribute text of a configuration.</summary>

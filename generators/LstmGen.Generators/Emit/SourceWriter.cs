@@ -27,8 +27,11 @@ internal sealed class SourceWriter
 
     public void Line() => _text.Append('\n');
 
-    /// <summary>Writes <paramref name="header"/> (if any) and an opening brace, indents, and closes on disposal.</summary>
-    public BlockScope Block(FormattableString? header = null)
+    /// <summary>
+    /// Writes <paramref name="header"/> (if any) and an opening brace, indents, and closes on disposal with
+    /// <paramref name="close"/> (<c>"};"</c> for an initializer).
+    /// </summary>
+    public BlockScope Block(FormattableString? header = null, string close = "}")
     {
         if (header is not null)
         {
@@ -37,20 +40,25 @@ internal sealed class SourceWriter
 
         Line($"{{");
         _indent++;
-        return new BlockScope(this);
+        return new BlockScope(this, close);
     }
 
     /// <summary>Closes its block when disposed.</summary>
     public readonly struct BlockScope : IDisposable
     {
         private readonly SourceWriter _writer;
+        private readonly string _close;
 
-        public BlockScope(SourceWriter writer) => _writer = writer;
+        public BlockScope(SourceWriter writer, string close)
+        {
+            _writer = writer;
+            _close = close;
+        }
 
         public void Dispose()
         {
             _writer._indent--;
-            _writer.Line($"}}");
+            _writer.Line($"{_close}");
         }
     }
 

@@ -6,7 +6,10 @@ namespace LstmGen.Generators.Model;
 /// <summary>A containing type of the cell class, outermost first, as it must be re-declared around the generated part.</summary>
 internal sealed record ContainingType(string Keyword, string Name);
 
-/// <summary>What the parser extracts from one valid cell attribute: where the class lives and the network's shape.</summary>
+/// <summary>
+/// What the parser extracts from one valid cell attribute: where the class lives, the network's shape, and whether
+/// weights are baked in (the seed constructor then has no default, so that <c>new T()</c> means the baked weights).
+/// </summary>
 internal sealed record CellModel(
     string Namespace,
     EquatableArray<ContainingType> ContainingTypes,
@@ -19,7 +22,8 @@ internal sealed record CellModel(
     bool Bidirectional,
     bool Bias,
     bool BatchFirst,
-    int ProjSize)
+    int ProjSize,
+    bool HasBakedWeights = false)
 {
     /// <summary>The shared, validated configuration (the same type the runtime uses).</summary>
     public RecurrentConfig ToConfig() => new(Kind, Input, Hidden, Layers, Bidirectional, Bias, BatchFirst, ProjSize);
@@ -53,6 +57,8 @@ internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, Equatab
 
 /// <summary>
 /// The parse step's result: the model (null when no kernel is generated), the diagnostics, and for a class whose
-/// attribute values are invalid the model to declare its members from, so that code using it gets no knock-on errors.
+/// attribute values are invalid the model to declare its members from, so that code using it gets no knock-on errors;
+/// and the baked-weights request of a valid attribute that names a weights file.
 /// </summary>
-internal sealed record ParseResult(CellModel? Model, EquatableArray<DiagnosticInfo> Diagnostics, CellModel? Placeholder = null);
+internal sealed record ParseResult(CellModel? Model, EquatableArray<DiagnosticInfo> Diagnostics, CellModel? Placeholder = null,
+    WeightsRequest? Weights = null);

@@ -18,6 +18,28 @@ public abstract class RecurrentCellAttribute : Attribute
     public bool Bias { get; set; } = true;
     /// <summary><c>batch_first</c>; default false.</summary>
     public bool BatchFirst { get; set; }
+
+    /// <summary>
+    /// A JSON weights file to bake into the class at build time, listed in the project as
+    /// <c>&lt;AdditionalFiles Include="..." /&gt;</c> (matched by the end of its path). <c>new T()</c> then constructs with
+    /// these weights and reads no file; the generator also adds <c>CreateBakedParameters()</c> and, when the file has a head,
+    /// <c>CreateBakedHead()</c> and <c>CreateBakedModel()</c>. Read: a PyTorch <c>state_dict</c> as JSON (tensors as nested
+    /// arrays, alone or under <c>"state_dict"</c>; what <c>RecurrentModel.SaveJson</c> writes) and GuitarML amp models.
+    /// A missing file, a missing or misshapen tensor and a value that is not a float32 are build errors (LSTMGEN016-020).
+    /// </summary>
+    public string? Weights { get; set; }
+
+    /// <summary>
+    /// The prefix of the recurrent tensors in <see cref="Weights"/>, e.g. <c>"lstm."</c>; default: <c>"rec."</c> in a
+    /// GuitarML file, else found from the one tensor named <c>*weight_ih_l0</c>.
+    /// </summary>
+    public string? WeightsPrefix { get; set; }
+
+    /// <summary>
+    /// The prefix of a Linear head in <see cref="Weights"/> (<c>"fc."</c> for <c>fc.weight</c>, <c>fc.bias</c>); default:
+    /// <c>"lin."</c> in a GuitarML file, else no head.
+    /// </summary>
+    public string? HeadPrefix { get; set; }
 }
 
 /// <summary>Generates an LSTM (<c>torch.nn.LSTM</c>) specialised for these dimensions on a partial class.</summary>

@@ -124,26 +124,7 @@ public sealed class SafetensorsWriter
     }
 
     // The seam of the tests: wrap puts a stream between the writer and the temporary file (one that fails midway).
-    internal void Save(string path, Func<Stream, Stream> wrap)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        string full = Path.GetFullPath(path);
-        string temporary = full + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        try
-        {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, SafetensorsFile.ChunkBytes))
-            {
-                WriteTo(wrap(file));
-                file.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
-    }
+    internal void Save(string path, Func<Stream, Stream> wrap) => AtomicFile.Write(path, file => WriteTo(wrap(file)));
 
     private SafetensorsWriter AddModule<T>(SafetensorsModule module, ReadOnlySpan<T> values, string prefix, SafetensorsDType? dtype)
         where T : unmanaged, IFloatingPointIeee754<T>

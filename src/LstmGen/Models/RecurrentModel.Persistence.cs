@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using System.Text.Json;
 using LstmGen.IO;
 using LstmGen.Training;
 
@@ -21,6 +22,74 @@ public sealed partial class RecurrentModel<T>
     /// <param name="headPrefix">E.g. <c>"fc."</c>, <c>"lin."</c> or <c>"head."</c>.</param>
     public void Save(string path, string networkPrefix = "rnn.", string headPrefix = "fc.") =>
         Writer(networkPrefix, headPrefix).Save(path);
+
+    /// <summary>
+    /// Saves the whole model as JSON text: <c>{"metadata": {...}, "state_dict": {"rnn.weight_ih_l0": [[...]], ...}}</c>, the
+    /// tensors as nested arrays under PyTorch's names and the same metadata as <see cref="Save"/>. This is the form a
+    /// source generator can bake into a class (<c>[LstmCell(..., Weights = "model.json")]</c>; the generator reads the
+    /// prefixes and the residual from the metadata), since it receives additional files only as text. Numbers are written
+    /// with round-trip precision, so the weights come back bit for bit. Written atomically, like <see cref="Save"/>.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="networkPrefix">E.g. <c>"rnn."</c>.</param>
+    /// <param name="headPrefix">E.g. <c>"fc."</c>.</param>
+    public void SaveJson(string path, string networkPrefix = "rnn.", string headPrefix = "fc.")
+    {
+        SafetensorsWriter writer = Writer(networkPrefix, headPrefix);
+        AtomicFile.Write(path, file =>
+        {
+            using var json = new Utf8JsonWriter(file);
+            json.WriteStartObject();
+            json.WriteStartObject("metadata");
+            foreach (KeyValuePair<string, string> entry in writer.Metadata.OrderBy(e => e.Key, StringComparer.Ordinal))
+            {
+                json.WriteString(entry.Key, entry.Value);
+            }
+
+            json.WriteEndObject();
+            json.WriteStartObject("state_dict");
+            foreach (ParameterInfo p in Network.Parameters.Layout.Parameters)
+            {
+                WriteTensor(json, networkPrefix + p.Name, Network.Parameters.Values.Slice(p.Offset, p.Length), p.IsVector ? 0 : p.Columns);
+            }
+
+            WriteTensor(json, headPrefix + "weight", Head.Weight, Head.InFeatures);
+            if (Head.HasBias)
+            {
+                WriteTensor(json, headPrefix + "bias", Head.Bias, 0);
+            }
+
+            json.WriteEndObject();
+            json.WriteEndObject();
+        });
+    }
+
+    // A vector (columns 0) or a row-major matrix as nested arrays; each value through double, exact for float32.
+    private static void WriteTensor(Utf8JsonWriter json, string name, ReadOnlySpan<T> values, int columns)
+    {
+        json.WriteStartArray(name);
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (columns > 0 && i % columns == 0)
+            {
+                if (i > 0)
+                {
+                    json.WriteEndArray();
+                }
+
+                json.WriteStartArray();
+            }
+
+            json.WriteNumberValue(double.CreateChecked(values[i]));
+        }
+
+        if (columns > 0 && values.Length > 0)
+        {
+            json.WriteEndArray();
+        }
+
+        json.WriteEndArray();
+    }
 
     /// <summary>A writer holding this model's tensors and metadata, to add more (a checkpoint's) before writing.</summary>
     internal SafetensorsWriter Writer(string networkPrefix, string headPrefix)
