@@ -157,6 +157,22 @@ public class BakedWeightsTests
         }
     }
 
+    [Fact]
+    public void The_weights_file_matches_its_golden_file()
+    {
+        // Exact binary fractions (-0.75 to 0.625 in steps of 1/8), so the golden's bytes can be read off by hand.
+        string json = "{\"model_data\": {\"unit_type\": \"GRU\", \"input_size\": 1, \"hidden_size\": 1, \"output_size\": 1, \"skip\": 1}, "
+            + "\"state_dict\": {\"rec.weight_ih_l0\": [[-0.75], [-0.625], [-0.5]], \"rec.weight_hh_l0\": [[-0.375], [-0.25], [-0.125]], "
+            + "\"rec.bias_ih_l0\": [0, 0.125, 0.25], \"rec.bias_hh_l0\": [0.375, 0.5, 0.625], \"lin.weight\": [[2]], \"lin.bias\": [-1]}}";
+        (Compilation _, GeneratorDriverRunResult result) = GeneratorHarness.Run(
+            GeneratorHarness.Compilation(Source("[GruCell(Input = 1, Hidden = 1, Weights = \"amp.json\")]", "BakedGru").Replace("App", "Golden", StringComparison.Ordinal)),
+            new GeneratorHarness.InMemoryText("/p/amp.json", json));
+        Assert.Empty(result.Diagnostics);
+        PipelineTests.AssertGolden(GoldenName, result.GeneratedTrees.Single(t => t.FilePath.EndsWith(".Weights.g.cs", StringComparison.Ordinal)).GetText().ToString());
+    }
+
+    internal const string GoldenName = "BakedGru.Weights";
+
     /// <summary>A file that is wrong in one way, the diagnostic it must give, and words its message must contain.</summary>
     public static TheoryData<string, string, string, string, string> BadFiles()
     {
