@@ -4,6 +4,8 @@ using System.Globalization;
 using System.Reflection;
 using System.Runtime.Loader;
 using System.Text;
+using LstmGen.IO;
+using LstmGen.Testing;
 using LstmGen.Training;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -53,6 +55,20 @@ public class BakedWeightsTests
 
     private static object? Call(Type type, string method, params object?[] arguments) =>
         type.GetMethod(method, BindingFlags.Public | BindingFlags.Static)!.Invoke(null, arguments);
+
+    /// <summary>Bakes <paramref name="json"/> into the class of <paramref name="attribute"/> and checks its CreateBakedModel().</summary>
+    private static void WithBakedModel(string path, string json, string attribute, Action<RecurrentModel<float>> check)
+    {
+        (Assembly assembly, AssemblyLoadContext context) = GeneratorHarness.Build([new GeneratorHarness.InMemoryText(path, json)], Source(attribute));
+        try
+        {
+            check((RecurrentModel<float>)Call(assembly.GetType("App.Baked")!, "CreateBakedModel", HeadInput.EachStep, Type.Missing)!);
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
 
     private static void AssertBitwise(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)
     {
@@ -109,20 +125,12 @@ public class BakedWeightsTests
         string json = "{\"model_data\": {\"model\": \"SimpleRNN\", \"input_size\": 1, \"skip\": 1, \"output_size\": 1, \"unit_type\": \"GRU\", "
             + "\"num_layers\": 1, \"hidden_size\": 4, \"bias_fl\": true}, \"state_dict\": {" + string.Join(", ", members) + "}}";
 
-        (Assembly assembly, AssemblyLoadContext context) = GeneratorHarness.Build([new GeneratorHarness.InMemoryText("C:\\amps\\gru.json", json)],
-            Source("[GruCell(Input = 1, Hidden = 4, Weights = \"gru.json\")]"));
-        try
+        WithBakedModel("C:\\amps\\gru.json", json, "[GruCell(Input = 1, Hidden = 4, Weights = \"gru.json\")]", model =>
         {
-            Type type = assembly.GetType("App.Baked")!;
-            var model = (RecurrentModel<float>)Call(type, "CreateBakedModel", HeadInput.EachStep, Type.Missing)!;
             Assert.True(model.Residual);
             AssertBitwise(values, model.Network.Parameters.Values, "parameters");
             AssertBitwise([.. weight, .. bias], model.Head.Values, "head");
-        }
-        finally
-        {
-            context.Unload();
-        }
+        });
     }
 
     [Fact]
@@ -142,19 +150,62 @@ public class BakedWeightsTests
             File.Delete(path);
         }
 
-        (Assembly assembly, AssemblyLoadContext context) = GeneratorHarness.Build([new GeneratorHarness.InMemoryText("/p/model.json", json)],
-            Source("[LstmCell(Input = 3, Hidden = 5, Weights = \"model.json\")]"));
-        try
+        WithBakedModel("/p/model.json", json, "[LstmCell(Input = 3, Hidden = 5, Weights = \"model.json\")]", model =>
         {
-            var model = (RecurrentModel<float>)Call(assembly.GetType("App.Baked")!, "CreateBakedModel", HeadInput.EachStep, Type.Missing)!;
             Assert.True(model.Residual);
             AssertBitwise(saved.Network.Parameters.Values, model.Network.Parameters.Values, "parameters");
             AssertBitwise(saved.Head.Values, model.Head.Values, "head");
-        }
-        finally
+        });
+    }
+
+    [Theory]
+    [InlineData(CellKind.Lstm, 1, 6)]
+    [InlineData(CellKind.Gru, 2, 5)]
+    public void An_AIDA_X_model_is_baked_as_the_runtime_reads_it(CellKind kind, int input, int hidden)
+    {
+        // Keras-shaped tensors (kernel in x G, recurrent_kernel H x G, bias G or 2 x G, dense kernel H x 1); the runtime's
+        // AmpModelFile, whose GRU order was checked against RTNeural's source, is the reference.
+        int gates = RecurrentConfig.GatesOf(kind) * hidden;
+        string Tensor2(int rows, int columns, int seed) => Tensor(Draw(rows * columns, seed), columns);
+        string bias = kind == CellKind.Gru ? Tensor2(2, gates, 3) : Tensor(Draw(gates, 3), 0);
+        string type = kind == CellKind.Gru ? "gru" : "lstm";
+        string json = $"{{\"in_shape\": [null, null, {input}], \"layers\": ["
+            + $"{{\"type\": \"{type}\", \"activation\": \"\", \"shape\": [null, null, {hidden}], \"weights\": [{Tensor2(input, gates, 1)}, {Tensor2(hidden, gates, 2)}, {bias}]}}, "
+            + $"{{\"type\": \"dense\", \"activation\": \"\", \"shape\": [null, null, 1], \"weights\": [{Tensor2(hidden, 1, 4)}, {Tensor(Draw(1, 5), 0)}]}}]}}";
+        AmpModel reference = AmpModelFile.Parse(Encoding.UTF8.GetBytes(json));
+        string attribute = $"[{(kind == CellKind.Gru ? "GruCell" : "LstmCell")}(Input = {input}, Hidden = {hidden}, Weights = \"aidax.json\")]";
+        WithBakedModel("/p/aidax.json", json, attribute, model =>
         {
-            context.Unload();
-        }
+            Assert.False(model.Residual);
+            AssertBitwise(reference.Network.Parameters.Values, model.Network.Parameters.Values, "parameters");
+            AssertBitwise(reference.Head.Values, model.Head.Values, "head");
+        });
+    }
+
+    /// <summary>The four real amp models: each baked equals the file loaded at run time, and AIDA-X reproduces its own output_batch.</summary>
+    [SharedModelTheory(SharedModels.NeuralPi, SharedModels.Proteus, SharedModels.NeuralSeed, SharedModels.AidaX)]
+    [InlineData(SharedModels.NeuralPi, "[LstmCell(Input = 2, Hidden = 20, Weights = \"m.json\")]")]
+    [InlineData(SharedModels.Proteus, "[LstmCell(Input = 1, Hidden = 40, Weights = \"m.json\")]")]
+    [InlineData(SharedModels.NeuralSeed, "[GruCell(Input = 1, Hidden = 8, Weights = \"m.json\")]")]
+    [InlineData(SharedModels.AidaX, "[LstmCell(Input = 1, Hidden = 12, Weights = \"m.json\")]")]
+    public void A_real_amp_model_bakes_to_what_the_runtime_loads(string file, string attribute)
+    {
+        string path = SharedModels.PathOf(file);
+        AmpModel loaded = AmpModelFile.Load(path);
+        WithBakedModel("/models/m.json", File.ReadAllText(path), attribute, model =>
+        {
+            Assert.Equal(loaded.Residual, model.Residual);
+            AssertBitwise(loaded.Network.Parameters.Values, model.Network.Parameters.Values, "parameters");
+            AssertBitwise(loaded.Head.Values, model.Head.Values, "head");
+            if (loaded.ReferenceInput.Length > 0)
+            {
+                // The generated kernels against RTNeural's own output for the file's input: the bound of the runtime test.
+                float[] output = new float[loaded.ReferenceOutput.Length];
+                model.OpenStream().Process(loaded.ReferenceInput.Span, output);
+                double worst = output.Zip(loaded.ReferenceOutput.ToArray(), (a, b) => Math.Abs(a - b)).Max();
+                Assert.True(worst <= 1e-5, $"max |diff| to output_batch {worst:0.00e0}");
+            }
+        });
     }
 
     [Fact]
@@ -195,7 +246,10 @@ public class BakedWeightsTests
             { "/p/model.json", "{\"a\": 1, \"a\": 2}", "Weights = \"model.json\"", "LSTMGEN018", "duplicate key \"a\"" },
             { "/p/model.safetensors", "\u0010\0\0\0\0\0\0\0{}", "Weights = \"model.safetensors\"", "LSTMGEN018", "binary (safetensors?)" },
             { "/p/model.json", "[1, 2]", "Weights = \"model.json\"", "LSTMGEN018", "must hold a JSON object of tensors, but holds an array" },
-            { "/p/model.json", "{\"in_shape\": [null, null, 1], \"layers\": []}", "Weights = \"model.json\"", "LSTMGEN018", "AIDA-X" },
+            { "/p/model.json", "{\"in_shape\": [null, null, 1], \"layers\": []}", "Weights = \"model.json\"", "LSTMGEN018", "AIDA-X model, but not one recurrent layer followed by one dense layer" },
+            { "/p/model.json", "{\"in_shape\": [null, null, 1], \"in_gain\": 3, \"layers\": []}", "Weights = \"model.json\"", "LSTMGEN018", "in_gain the number 3, which a baked RecurrentModel cannot apply" },
+            { "/p/model.json", "{\"in_shape\": [null, null, 1], \"layers\": [{\"type\": \"gru\"}, {\"type\": \"dense\"}]}", "Weights = \"model.json\"", "LSTMGEN018", "layers[0] is 'gru', but the class is [LstmCell]" },
+            { "/p/model.json", "{\"in_shape\": [null, null, 1], \"layers\": [{\"type\": \"lstm\", \"weights\": [[[1]], [[1]], [1]]}, {\"type\": \"dense\", \"weights\": [[[1]], [1]]}]}", "Weights = \"model.json\"", "LSTMGEN019", "'layers[0].weights[0]' has shape [1, 1], but the kernel of the class's LSTM (input 1, hidden 2, 1 layer(s)) needs [1, 8]" },
             { "/p/model.json", Dict(lstm, "rnn.", m => m.Skip(1).ToList()), "Weights = \"model.json\", WeightsPrefix = \"rnn.\"", "LSTMGEN019", "'rnn.weight_ih_l0' of shape [8, 1] is missing" },
             { "/p/model.json", wrongShape, "Weights = \"model.json\"", "LSTMGEN019", "'rnn.weight_hh_l0' has shape [1, 3], but the class's LSTM (input 1, hidden 2, 1 layer(s)) needs [8, 2]" },
             { "/p/model.json", Dict(new RecurrentConfig(CellKind.Lstm, 1, 2, 2), "rnn."), "Weights = \"model.json\"", "LSTMGEN019", "'rnn.weight_ih_l1' has no place in the class's LSTM" },

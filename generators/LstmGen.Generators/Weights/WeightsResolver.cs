@@ -14,11 +14,12 @@ namespace LstmGen.Generators.Weights;
 /// <remarks>
 /// Text only: Roslyn hands a generator additional files as decoded text, so binary safetensors cannot arrive intact.
 /// Two JSON forms are read: GuitarML's <c>{"model_data": {...}, "state_dict": {...}}</c> (recurrent tensors under
-/// <c>rec.</c>, the head under <c>lin.</c>, the residual from <c>model_data.skip</c>), <c>RecurrentModel.SaveJson</c>'s
+/// <c>rec.</c>, the head under <c>lin.</c>, the residual from <c>model_data.skip</c>), AIDA-X's Keras layers
+/// (<c>WeightsResolver.AidaX.cs</c>), <c>RecurrentModel.SaveJson</c>'s
 /// <c>{"metadata": {...}, "state_dict": {...}}</c> (prefixes and residual from the metadata), and a bare PyTorch
 /// <c>state_dict</c> as JSON, <c>{"lstm.weight_ih_l0": [[...]], ...}</c>, alone or under a <c>"state_dict"</c> key.
 /// </remarks>
-internal static class WeightsResolver
+internal static partial class WeightsResolver
 {
     public static BakedWeights Resolve(WeightsRequest request, ImmutableArray<WeightsText> files)
     {
@@ -64,7 +65,7 @@ internal static class WeightsResolver
         public Microsoft.CodeAnalysis.DiagnosticDescriptor Descriptor { get; }
     }
 
-    private sealed class Context
+    private sealed partial class Context
     {
         private readonly WeightsRequest _request;
         private readonly RecurrentConfig _config;
@@ -140,11 +141,14 @@ internal static class WeightsResolver
             bool residual = false;
             if (root["layers"] is not null || root["in_shape"] is not null)
             {
-                throw Format("is an AIDA-X (RTNeural Keras-style) model, whose weights are Keras-shaped; load it at run time with "
-                    + "AmpModelFile.Load, or bake a PyTorch state_dict as JSON");
+                // Keras layout, transposed into PyTorch's names here; the rest is read as for any state_dict.
+                tensors = AidaXTensors(root);
+                format = "an AIDA-X model (Keras layers in PyTorch's layout)";
+                defaultPrefix = AidaXRecurrent;
+                defaultHead = AidaXHead;
             }
 
-            if (root["model_data"] is { } data)
+            else if (root["model_data"] is { } data)
             {
                 format = "a GuitarML model";
                 defaultPrefix = "rec.";
@@ -254,18 +258,18 @@ internal static class WeightsResolver
                 : "several tensors end in '" + First + "' (" + string.Join(", ", keys.Select(k => "'" + k + "'")) + "); set WeightsPrefix to say which network to bake");
         }
 
-        private void ReadTensor(JsonValue tensors, string name, int[] shape, List<byte> output)
+        private void ReadTensor(JsonValue tensors, string name, int[] shape, List<byte> output, string? needs = null)
         {
             JsonValue? tensor = tensors[name];
             if (tensor is null)
             {
-                throw Tensor("the tensor '" + name + "' of shape " + ShapeText(shape) + " is missing; " + Shape() + " needs it");
+                throw Tensor("the tensor '" + name + "' of shape " + ShapeText(shape) + " is missing; " + (needs ?? Shape()) + " needs it");
             }
 
             int[] actual = ShapeOf(tensor);
             if (!actual.SequenceEqual(shape))
             {
-                throw Tensor("the tensor '" + name + "' has shape " + ShapeText(actual) + ", but " + Shape() + " needs " + ShapeText(shape));
+                throw Tensor("the tensor '" + name + "' has shape " + ShapeText(actual) + ", but " + (needs ?? Shape()) + " needs " + ShapeText(shape));
             }
 
             Append(tensor, name, shape, 0, name, output);

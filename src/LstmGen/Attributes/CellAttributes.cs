@@ -24,7 +24,8 @@ public abstract class RecurrentCellAttribute : Attribute
     /// <c>&lt;AdditionalFiles Include="..." /&gt;</c> (matched by the end of its path). <c>new T()</c> then constructs with
     /// these weights and reads no file; the generator also adds <c>CreateBakedParameters()</c> and, when the file has a head,
     /// <c>CreateBakedHead()</c> and <c>CreateBakedModel()</c>. Read: a PyTorch <c>state_dict</c> as JSON (tensors as nested
-    /// arrays, alone or under <c>"state_dict"</c>; what <c>RecurrentModel.SaveJson</c> writes) and GuitarML amp models.
+    /// arrays, alone or under <c>"state_dict"</c>; what <c>RecurrentModel.SaveJson</c> writes), GuitarML amp models and
+    /// AIDA-X amp models without gains.
     /// A missing file, a missing or misshapen tensor and a value that is not a float32 are build errors (LSTMGEN016-020).
     /// </summary>
     public string? Weights { get; set; }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using LstmGen.Demo;
 using LstmGen.IO;
+using LstmGen.Testing;
 
 namespace LstmGen.Tests.IO;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LstmGen.IO;
+using LstmGen.Testing;
 using LstmGen.Training;
 using Xunit.Abstractions;
 

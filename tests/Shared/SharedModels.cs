@@ -1,4 +1,4 @@
-namespace LstmGen.Tests.IO;
+namespace LstmGen.Testing;
 
 /// <summary>
 /// The real amp models in <c>../shared/models</c> beside the repository (or <c>LSTMGEN_SHARED_MODELS</c>). They are not
