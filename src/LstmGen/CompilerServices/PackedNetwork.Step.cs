@@ -22,8 +22,15 @@ public sealed partial class PackedNetwork<TKernel>
     }
 
     // One time step, row by row through every layer: a row's new h is the next layer's input, updated in place.
-    private void StepVector(ReadOnlySpan<float> input, int batch, Span<float> h, Span<float> c, Span<float> output)
+    // Six arguments, all in registers (System V x64); the batch is the input's length over a constant. The stack scratch
+    // is not zeroed (SkipLocalsInit): the projection and the cell write every lane they read (with the scratch filled
+    // with NaN instead, every Step test passes), and only the padding of the running state rows must start at zero,
+    // which StepRows clears. Zeroing it all was a memset call per step.
+    [SkipLocalsInit]
+    private void StepVector(ReadOnlySpan<float> input, Span<float> output, in StateSpan<float> state)
     {
+        int batch = input.Length / TKernel.InputSize;
+        Span<float> h = state.H, c = state.C;
         float[] w = Packed();
         if (StepScratchLength <= Scratch.StackFloats)
         {
@@ -50,6 +57,13 @@ public sealed partial class PackedNetwork<TKernel>
         Span<float> record = scratch.Take(TKernel.RecordLength);
         Span<float> hRun = scratch.Take(StateIsWholeVectors ? 0 : TKernel.OutputHiddenPadded);
         Span<float> cRun = scratch.Take(StateIsWholeVectors ? 0 : CellStateWidth);
+        if (!StateIsWholeVectors)
+        {
+            // Unzeroed stack (StepVector): the padding lanes of the running rows must start at zero.
+            hRun.Clear();
+            cRun.Clear();
+        }
+
         for (int b = 0; b < batch; b++)
         {
             scoped ReadOnlySpan<float> x = input.Slice(b * TKernel.InputSize, TKernel.InputSize);
