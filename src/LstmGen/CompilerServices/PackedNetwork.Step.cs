@@ -31,7 +31,7 @@ public sealed partial class PackedNetwork<TKernel>
     {
         int batch = input.Length / TKernel.InputSize;
         Span<float> h = state.H, c = state.C;
-        float[] w = Packed();
+        float[] w = PackedInline();
         if (StepScratchLength <= Scratch.StackFloats)
         {
             // Constant sizes: on the stack.

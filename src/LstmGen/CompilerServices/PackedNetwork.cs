@@ -252,22 +252,28 @@ public sealed partial class PackedNetwork<TKernel>
         public int Version { get; } = version;
     }
 
-    // The packed weights of the parameters' current version: inline, a read of the snapshot and of the version.
+    // Packed() with its check inline, for Step, which runs it every time step. Forward and Backward call Packed() once
+    // per call and keep it out of line (inlined there, it changed their code for nothing).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private float[] Packed()
+    private float[] PackedInline()
     {
         PackedWeights? current = Volatile.Read(ref _packed);
-        return current is not null && current.Version == Parameters.Version ? current.Weights : Repack();
+        return current is not null && current.Version == Parameters.Version ? current.Weights : Packed();
     }
 
     // Repacks when the parameters changed. Readers keep the snapshot they got, so inference from many threads is safe.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private float[] Repack()
+    private float[] Packed()
     {
+        PackedWeights? current = Volatile.Read(ref _packed);
+        if (current is not null && current.Version == Parameters.Version)
+        {
+            return current.Weights;
+        }
+
         lock (_packLock)
         {
             int version = Parameters.Version;
-            PackedWeights? current = _packed;
+            current = _packed;
             if (current is null || current.Version != version)
             {
                 var weights = new float[TKernel.PackedLength];
