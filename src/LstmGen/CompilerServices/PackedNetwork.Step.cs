@@ -22,9 +22,16 @@ public sealed partial class PackedNetwork<TKernel>
     }
 
     // One time step, row by row through every layer: a row's new h is the next layer's input, updated in place.
-    private void StepVector(ReadOnlySpan<float> input, int batch, Span<float> h, Span<float> c, Span<float> output)
+    // Six arguments, all in registers (System V x64); the batch is the input's length over a constant. The stack scratch
+    // is not zeroed (SkipLocalsInit): the projection and the cell write every lane they read (with the scratch filled
+    // with NaN instead, every Step test passes), and only the padding of the running state rows must start at zero,
+    // which StepRows clears. Zeroing it all was a memset call per step.
+    [SkipLocalsInit]
+    private void StepVector(ReadOnlySpan<float> input, Span<float> output, in StateSpan<float> state)
     {
-        float[] w = Packed();
+        int batch = input.Length / TKernel.InputSize;
+        Span<float> h = state.H, c = state.C;
+        float[] w = PackedInline();
         if (StepScratchLength <= Scratch.StackFloats)
         {
             // Constant sizes: on the stack.
@@ -43,45 +50,61 @@ public sealed partial class PackedNetwork<TKernel>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // into StepVector, whatever the profile says
     private static void StepRows(float[] w, ReadOnlySpan<float> input, int batch, Span<float> h, Span<float> c, Span<float> output, Scratch scratch)
     {
-        int gp = TKernel.GateColumns, ho = TKernel.OutputHidden, hidden = TKernel.HiddenSize;
-        Span<float> xproj = scratch.Take(gp);
+        int ho = TKernel.OutputHidden, hidden = TKernel.HiddenSize;
+        Span<float> xproj = scratch.Take(TKernel.GateColumns);
         Span<float> record = scratch.Take(TKernel.RecordLength);
         Span<float> hRun = scratch.Take(StateIsWholeVectors ? 0 : TKernel.OutputHiddenPadded);
         Span<float> cRun = scratch.Take(StateIsWholeVectors ? 0 : CellStateWidth);
+        if (!StateIsWholeVectors)
+        {
+            // Unzeroed stack (StepVector): the padding lanes of the running rows must start at zero.
+            hRun.Clear();
+            cRun.Clear();
+        }
+
         for (int b = 0; b < batch; b++)
         {
-            scoped ReadOnlySpan<float> x = input.Slice(b * TKernel.InputSize, TKernel.InputSize);
-            for (int layer = 0; layer < TKernel.Layers; layer++)
+            // Layer 0 apart: its input width is a constant, and a one-layer network has no layer loop at all.
+            Span<float> hState = h.Slice(b * ho, ho);
+            StepLayer(ref w[PackedBase(0)], TKernel.InputSize, input.Slice(b * TKernel.InputSize, TKernel.InputSize), hState,
+                TKernel.HasCellState ? c.Slice(b * hidden, hidden) : default, xproj, record, hRun, cRun);
+            for (int layer = 1; layer < TKernel.Layers; layer++)
             {
-                int inSize = layer == 0 ? TKernel.InputSize : TKernel.OutputSize;
-                ref float wBase = ref w[PackedBase(layer)];
-                ProjectRow(ref wBase, inSize, ref MemoryMarshal.GetReference(x), ref xproj[0]);
-                ref float wh = ref Unsafe.Add(ref wBase, inSize * gp);
-                Span<float> hState = h.Slice(((layer * batch) + b) * ho, ho);
-                Span<float> cState = TKernel.HasCellState ? c.Slice(((layer * batch) + b) * hidden, hidden) : default;
-                if (StateIsWholeVectors)
-                {
-                    Cell(ref wh, ref xproj[0], ref hState[0], ref MemoryMarshal.GetReference(cState), ref record[0]);
-                }
-                else
-                {
-                    // The state row goes through its copy padded to whole vectors.
-                    hState.CopyTo(hRun);
-                    cState.CopyTo(cRun);
-                    Cell(ref wh, ref xproj[0], ref hRun[0], ref MemoryMarshal.GetReference(cRun), ref record[0]);
-                    hRun[..ho].CopyTo(hState);
-                    cRun[..cState.Length].CopyTo(cState);
-                }
-
-                x = hState;
+                Span<float> hBelow = hState;
+                hState = h.Slice(((layer * batch) + b) * ho, ho);
+                StepLayer(ref w[PackedBase(layer)], TKernel.OutputSize, hBelow, hState,
+                    TKernel.HasCellState ? c.Slice(((layer * batch) + b) * hidden, hidden) : default, xproj, record, hRun, cRun);
             }
 
             if (!output.IsEmpty)
             {
-                x.CopyTo(output.Slice(b * ho, ho));
+                hState.CopyTo(output.Slice(b * ho, ho));
             }
+        }
+    }
+
+    // One row through one layer: its input projection, then the cell on its state row, in place or through the padded copy.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StepLayer(ref float wBase, int inSize, ReadOnlySpan<float> x, Span<float> hState, Span<float> cState,
+        Span<float> xproj, Span<float> record, Span<float> hRun, Span<float> cRun)
+    {
+        ProjectRow(ref wBase, inSize, ref MemoryMarshal.GetReference(x), ref xproj[0]);
+        ref float wh = ref Unsafe.Add(ref wBase, inSize * TKernel.GateColumns);
+        if (StateIsWholeVectors)
+        {
+            Cell(ref wh, ref xproj[0], ref hState[0], ref MemoryMarshal.GetReference(cState), ref record[0]);
+        }
+        else
+        {
+            // The state row goes through its copy padded to whole vectors.
+            hState.CopyTo(hRun);
+            cState.CopyTo(cRun);
+            Cell(ref wh, ref xproj[0], ref hRun[0], ref MemoryMarshal.GetReference(cRun), ref record[0]);
+            hRun[..TKernel.OutputHidden].CopyTo(hState);
+            cRun[..cState.Length].CopyTo(cState);
         }
     }
 

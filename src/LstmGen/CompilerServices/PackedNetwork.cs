@@ -210,8 +210,12 @@ public sealed partial class PackedNetwork<TKernel>
     }
 
     /// <inheritdoc cref="IRecurrentNetwork{T}.Step"/>
+    /// <remarks>
+    /// The state goes by reference down to StepVector. Passed on as two spans beside the others, it put StepVector's
+    /// arguments on the stack over the incoming state, which the JIT then copied first, every step.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // into the generated class's forwarding member: no extra call
-    public void Step(ReadOnlySpan<float> input, Span<float> output, StateSpan<float> state)
+    public void Step(ReadOnlySpan<float> input, Span<float> output, in StateSpan<float> state)
     {
         // The lengths are checked inline (this runs every time step); the shared check explains any mismatch.
         int cellState = TKernel.HasCellState ? TKernel.HiddenSize : 0;
@@ -229,7 +233,7 @@ public sealed partial class PackedNetwork<TKernel>
             return;
         }
 
-        StepVector(input, batch, state.H, state.C, output);
+        StepVector(input, output, state);
     }
 
     /// <inheritdoc cref="IRecurrentNetwork{T}.Prepare"/>
@@ -246,6 +250,15 @@ public sealed partial class PackedNetwork<TKernel>
     {
         public float[] Weights { get; } = weights;
         public int Version { get; } = version;
+    }
+
+    // Packed() with its check inline, for Step, which runs it every time step. Forward and Backward call Packed() once
+    // per call and keep it out of line (inlined there, it changed their code for nothing).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private float[] PackedInline()
+    {
+        PackedWeights? current = Volatile.Read(ref _packed);
+        return current is not null && current.Version == Parameters.Version ? current.Weights : Packed();
     }
 
     // Repacks when the parameters changed. Readers keep the snapshot they got, so inference from many threads is safe.
