@@ -74,12 +74,17 @@ public sealed partial class PackedNetwork<TKernel>
         get => HardwarePath != KernelPath.Scalar && !ForceScalarPath;
     }
 
-    // The kernel's cells at the width the CPU accelerates: the Vector256 cells, or their 128-bit twins where Vector256 is
-    // not accelerated (the test is a JIT-time constant, so each call is direct).
+    // The kernel's cells at the width the CPU accelerates: the Vector256 cells (the one-row cell with 512-bit products
+    // where Vector512 is accelerated), or their 128-bit twins where Vector256 is not (the test is a JIT-time constant, so
+    // each call is direct).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Cell(ref float wh, ref float xp, ref float h, ref float c, ref float rec)
     {
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated)
+        {
+            TKernel.Cell512(ref wh, ref xp, ref h, ref c, ref rec);
+        }
+        else if (Vector256.IsHardwareAccelerated)
         {
             TKernel.Cell(ref wh, ref xp, ref h, ref c, ref rec);
         }

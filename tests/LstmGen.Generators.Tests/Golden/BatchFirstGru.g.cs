@@ -141,6 +141,13 @@ namespace Golden
                     global::System.Runtime.Intrinsics.Vector256<float> ar1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(24));
                     global::System.Runtime.Intrinsics.Vector256<float> az1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(32));
                     global::System.Runtime.Intrinsics.Vector256<float> an1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bhn, (nuint)(8));
+                    // Term k goes to chain k mod 2: 2 FMA chains per gate, added pairwise at the end.
+                    global::System.Runtime.Intrinsics.Vector256<float> b1r0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1z0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1n0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1r1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1z1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1n1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> hk;
                     hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
                     ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ar0);
@@ -150,12 +157,12 @@ namespace Golden
                     az1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), az1);
                     an1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), an1);
                     hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
-                    ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), ar0);
-                    az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), az0);
-                    an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), an0);
-                    ar1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), ar1);
-                    az1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), az1);
-                    an1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), an1);
+                    b1r0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), b1r0);
+                    b1z0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), b1z0);
+                    b1n0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), b1n0);
+                    b1r1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), b1r1);
+                    b1z1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), b1z1);
+                    b1n1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), b1n1);
                     hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
                     ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 96), ar0);
                     az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 104), az0);
@@ -164,12 +171,12 @@ namespace Golden
                     az1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 128), az1);
                     an1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 136), an1);
                     hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 3));
-                    ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 144), ar0);
-                    az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 152), az0);
-                    an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 160), an0);
-                    ar1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 168), ar1);
-                    az1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 176), az1);
-                    an1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 184), an1);
+                    b1r0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 144), b1r0);
+                    b1z0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 152), b1z0);
+                    b1n0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 160), b1n0);
+                    b1r1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 168), b1r1);
+                    b1z1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 176), b1z1);
+                    b1n1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 184), b1n1);
                     hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 4));
                     ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 192), ar0);
                     az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 200), az0);
@@ -178,12 +185,12 @@ namespace Golden
                     az1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 224), az1);
                     an1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 232), an1);
                     hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 5));
-                    ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 240), ar0);
-                    az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 248), az0);
-                    an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 256), an0);
-                    ar1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 264), ar1);
-                    az1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 272), az1);
-                    an1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 280), an1);
+                    b1r0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 240), b1r0);
+                    b1z0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 248), b1z0);
+                    b1n0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 256), b1n0);
+                    b1r1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 264), b1r1);
+                    b1z1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 272), b1z1);
+                    b1n1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 280), b1n1);
                     hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 6));
                     ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 288), ar0);
                     az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 296), az0);
@@ -192,12 +199,12 @@ namespace Golden
                     az1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 320), az1);
                     an1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 328), an1);
                     hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 7));
-                    ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 336), ar0);
-                    az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 344), az0);
-                    an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 352), an0);
-                    ar1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 360), ar1);
-                    az1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 368), az1);
-                    an1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 376), an1);
+                    b1r0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 336), b1r0);
+                    b1z0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 344), b1z0);
+                    b1n0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 352), b1n0);
+                    b1r1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 360), b1r1);
+                    b1z1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 368), b1z1);
+                    b1n1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 376), b1n1);
                     hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 8));
                     ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 384), ar0);
                     az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 392), az0);
@@ -206,12 +213,141 @@ namespace Golden
                     az1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 416), az1);
                     an1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 424), an1);
                     hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 9));
-                    ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 432), ar0);
-                    az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 440), az0);
-                    an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 448), an0);
-                    ar1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 456), ar1);
-                    az1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 464), az1);
-                    an1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 472), an1);
+                    b1r0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 432), b1r0);
+                    b1z0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 440), b1z0);
+                    b1n0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 448), b1n0);
+                    b1r1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 456), b1r1);
+                    b1z1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 464), b1z1);
+                    b1n1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 472), b1n1);
+                    ar0 += b1r0;
+                    az0 += b1z0;
+                    an0 += b1n0;
+                    ar1 += b1r1;
+                    az1 += b1z1;
+                    an1 += b1n1;
+                    // Block 0 of the tile.
+                    {
+                        // r and z in one 512-bit evaluation where that is accelerated.
+                        (global::System.Runtime.Intrinsics.Vector256<float> r, global::System.Runtime.Intrinsics.Vector256<float> z) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ar0, az0);
+                        global::System.Runtime.Intrinsics.Vector256<float> n = global::LstmGen.Kernels.VectorMath.Tanh(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(r, an0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(16))));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gates, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gates, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n, ref gates, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(an0, ref hhn, (nuint)(0));
+                        // h = (1 - z) * n + z * h = n + z * (h - n).
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(z, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hp, (nuint)(0)) - n, n), ref h, (nuint)(0));
+                    }
+                    // Block 1 of the tile.
+                    {
+                        // r and z in one 512-bit evaluation where that is accelerated.
+                        (global::System.Runtime.Intrinsics.Vector256<float> r, global::System.Runtime.Intrinsics.Vector256<float> z) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ar1, az1);
+                        global::System.Runtime.Intrinsics.Vector256<float> n = global::LstmGen.Kernels.VectorMath.Tanh(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(r, an1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(40))));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gates, (nuint)(24));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gates, (nuint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n, ref gates, (nuint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(an1, ref hhn, (nuint)(8));
+                        // h = (1 - z) * n + z * h = n + z * (h - n).
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(z, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hp, (nuint)(8)) - n, n), ref h, (nuint)(8));
+                    }
+                }
+            }
+
+            /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            public static void Cell512(ref float wh, ref float xp, ref float h, ref float c, ref float rec)
+            {
+                // h (and c) before the step go to the record; the products read h from there, so h can be updated in place.
+                ref float hp = ref rec;
+                global::LstmGen.CompilerServices.VectorCopy.Copy(ref h, ref hp, 16);
+                ref float gates = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 16);
+                ref float hhn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 64);
+                ref float bhn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, 528);
+
+                // Units 0..9 (lanes 2..7 of the last block padding): gates r, z, n of 2 block(s) in packed columns 0..47.
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> ar0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> az0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector256<float> an0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bhn, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> ar1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(24));
+                    global::System.Runtime.Intrinsics.Vector256<float> az1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(32));
+                    global::System.Runtime.Intrinsics.Vector256<float> an1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bhn, (nuint)(8));
+                    // Columns 2p and 2p + 1 of the tile in one 512-bit accumulator w{p}, in 2 chain(s).
+                    global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.Create(ar0, az0);
+                    global::System.Runtime.Intrinsics.Vector512<float> w0c1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.Create(an0, ar1);
+                    global::System.Runtime.Intrinsics.Vector512<float> w1c1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> w2 = global::System.Runtime.Intrinsics.Vector512.Create(az1, an1);
+                    global::System.Runtime.Intrinsics.Vector512<float> w2c1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
+                        w0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 0), w0);
+                        w1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 16), w1);
+                        w2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 32), w2);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
+                        w0c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 48), w0c1);
+                        w1c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 64), w1c1);
+                        w2c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 80), w2c1);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
+                        w0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 96), w0);
+                        w1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 112), w1);
+                        w2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 128), w2);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 3));
+                        w0c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 144), w0c1);
+                        w1c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 160), w1c1);
+                        w2c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 176), w2c1);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 4));
+                        w0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 192), w0);
+                        w1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 208), w1);
+                        w2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 224), w2);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 5));
+                        w0c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 240), w0c1);
+                        w1c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 256), w1c1);
+                        w2c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 272), w2c1);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 6));
+                        w0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 288), w0);
+                        w1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 304), w1);
+                        w2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 320), w2);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 7));
+                        w0c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 336), w0c1);
+                        w1c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 352), w1c1);
+                        w2c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 368), w2c1);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 8));
+                        w0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 384), w0);
+                        w1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 400), w1);
+                        w2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 416), w2);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 9));
+                        w0c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 432), w0c1);
+                        w1c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 448), w1c1);
+                        w2c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 464), w2c1);
+                    }
+                    w0 += w0c1;
+                    w1 += w1c1;
+                    w2 += w2c1;
+                    ar0 = global::System.Runtime.Intrinsics.Vector512.GetLower(w0);
+                    az0 = global::System.Runtime.Intrinsics.Vector512.GetUpper(w0);
+                    an0 = global::System.Runtime.Intrinsics.Vector512.GetLower(w1);
+                    ar1 = global::System.Runtime.Intrinsics.Vector512.GetUpper(w1);
+                    az1 = global::System.Runtime.Intrinsics.Vector512.GetLower(w2);
+                    an1 = global::System.Runtime.Intrinsics.Vector512.GetUpper(w2);
+
                     // Block 0 of the tile.
                     {
                         // r and z in one 512-bit evaluation where that is accelerated.
@@ -314,6 +450,19 @@ namespace Golden
                     global::System.Runtime.Intrinsics.Vector256<float> az1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp_1, (nuint)(32));
                     global::System.Runtime.Intrinsics.Vector256<float> an1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bhn, (nuint)(8));
                     global::System.Runtime.Intrinsics.Vector256<float> an1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bhn, (nuint)(8));
+                    // Term k goes to chain k mod 2: 2 FMA chains per gate, added pairwise at the end.
+                    global::System.Runtime.Intrinsics.Vector256<float> b1r0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1r0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1z0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1z0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1n0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1n0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1r1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1r1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1z1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1z1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1n1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1n1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> hk_0;
                     global::System.Runtime.Intrinsics.Vector256<float> hk_1;
                     hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 0));
@@ -332,18 +481,18 @@ namespace Golden
                     an1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), an1_1);
                     hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 1));
                     hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 1));
-                    ar0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), ar0_0);
-                    ar0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), ar0_1);
-                    az0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), az0_0);
-                    az0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), az0_1);
-                    an0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), an0_0);
-                    an0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), an0_1);
-                    ar1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), ar1_0);
-                    ar1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), ar1_1);
-                    az1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), az1_0);
-                    az1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), az1_1);
-                    an1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), an1_0);
-                    an1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), an1_1);
+                    b1r0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), b1r0_0);
+                    b1r0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), b1r0_1);
+                    b1z0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), b1z0_0);
+                    b1z0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), b1z0_1);
+                    b1n0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), b1n0_0);
+                    b1n0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), b1n0_1);
+                    b1r1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), b1r1_0);
+                    b1r1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), b1r1_1);
+                    b1z1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), b1z1_0);
+                    b1z1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), b1z1_1);
+                    b1n1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), b1n1_0);
+                    b1n1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), b1n1_1);
                     hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 2));
                     hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 2));
                     ar0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 96), ar0_0);
@@ -360,18 +509,18 @@ namespace Golden
                     an1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 136), an1_1);
                     hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 3));
                     hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 3));
-                    ar0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 144), ar0_0);
-                    ar0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 144), ar0_1);
-                    az0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 152), az0_0);
-                    az0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 152), az0_1);
-                    an0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 160), an0_0);
-                    an0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 160), an0_1);
-                    ar1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 168), ar1_0);
-                    ar1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 168), ar1_1);
-                    az1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 176), az1_0);
-                    az1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 176), az1_1);
-                    an1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 184), an1_0);
-                    an1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 184), an1_1);
+                    b1r0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 144), b1r0_0);
+                    b1r0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 144), b1r0_1);
+                    b1z0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 152), b1z0_0);
+                    b1z0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 152), b1z0_1);
+                    b1n0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 160), b1n0_0);
+                    b1n0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 160), b1n0_1);
+                    b1r1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 168), b1r1_0);
+                    b1r1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 168), b1r1_1);
+                    b1z1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 176), b1z1_0);
+                    b1z1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 176), b1z1_1);
+                    b1n1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 184), b1n1_0);
+                    b1n1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 184), b1n1_1);
                     hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 4));
                     hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 4));
                     ar0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 192), ar0_0);
@@ -388,18 +537,18 @@ namespace Golden
                     an1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 232), an1_1);
                     hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 5));
                     hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 5));
-                    ar0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 240), ar0_0);
-                    ar0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 240), ar0_1);
-                    az0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 248), az0_0);
-                    az0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 248), az0_1);
-                    an0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 256), an0_0);
-                    an0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 256), an0_1);
-                    ar1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 264), ar1_0);
-                    ar1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 264), ar1_1);
-                    az1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 272), az1_0);
-                    az1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 272), az1_1);
-                    an1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 280), an1_0);
-                    an1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 280), an1_1);
+                    b1r0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 240), b1r0_0);
+                    b1r0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 240), b1r0_1);
+                    b1z0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 248), b1z0_0);
+                    b1z0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 248), b1z0_1);
+                    b1n0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 256), b1n0_0);
+                    b1n0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 256), b1n0_1);
+                    b1r1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 264), b1r1_0);
+                    b1r1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 264), b1r1_1);
+                    b1z1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 272), b1z1_0);
+                    b1z1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 272), b1z1_1);
+                    b1n1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 280), b1n1_0);
+                    b1n1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 280), b1n1_1);
                     hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 6));
                     hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 6));
                     ar0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 288), ar0_0);
@@ -416,18 +565,18 @@ namespace Golden
                     an1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 328), an1_1);
                     hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 7));
                     hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 7));
-                    ar0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 336), ar0_0);
-                    ar0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 336), ar0_1);
-                    az0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 344), az0_0);
-                    az0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 344), az0_1);
-                    an0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 352), an0_0);
-                    an0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 352), an0_1);
-                    ar1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 360), ar1_0);
-                    ar1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 360), ar1_1);
-                    az1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 368), az1_0);
-                    az1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 368), az1_1);
-                    an1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 376), an1_0);
-                    an1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 376), an1_1);
+                    b1r0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 336), b1r0_0);
+                    b1r0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 336), b1r0_1);
+                    b1z0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 344), b1z0_0);
+                    b1z0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 344), b1z0_1);
+                    b1n0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 352), b1n0_0);
+                    b1n0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 352), b1n0_1);
+                    b1r1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 360), b1r1_0);
+                    b1r1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 360), b1r1_1);
+                    b1z1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 368), b1z1_0);
+                    b1z1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 368), b1z1_1);
+                    b1n1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 376), b1n1_0);
+                    b1n1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 376), b1n1_1);
                     hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 8));
                     hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 8));
                     ar0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 384), ar0_0);
@@ -444,18 +593,30 @@ namespace Golden
                     an1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 424), an1_1);
                     hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 9));
                     hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 9));
-                    ar0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 432), ar0_0);
-                    ar0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 432), ar0_1);
-                    az0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 440), az0_0);
-                    az0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 440), az0_1);
-                    an0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 448), an0_0);
-                    an0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 448), an0_1);
-                    ar1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 456), ar1_0);
-                    ar1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 456), ar1_1);
-                    az1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 464), az1_0);
-                    az1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 464), az1_1);
-                    an1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 472), an1_0);
-                    an1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 472), an1_1);
+                    b1r0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 432), b1r0_0);
+                    b1r0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 432), b1r0_1);
+                    b1z0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 440), b1z0_0);
+                    b1z0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 440), b1z0_1);
+                    b1n0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 448), b1n0_0);
+                    b1n0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 448), b1n0_1);
+                    b1r1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 456), b1r1_0);
+                    b1r1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 456), b1r1_1);
+                    b1z1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 464), b1z1_0);
+                    b1z1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 464), b1z1_1);
+                    b1n1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 472), b1n1_0);
+                    b1n1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 472), b1n1_1);
+                    ar0_0 += b1r0_0;
+                    ar0_1 += b1r0_1;
+                    az0_0 += b1z0_0;
+                    az0_1 += b1z0_1;
+                    an0_0 += b1n0_0;
+                    an0_1 += b1n0_1;
+                    ar1_0 += b1r1_0;
+                    ar1_1 += b1r1_1;
+                    az1_0 += b1z1_0;
+                    az1_1 += b1z1_1;
+                    an1_0 += b1n1_0;
+                    an1_1 += b1n1_1;
                     // Block 0 of the tile.
                     {
                         // r and z in one 512-bit evaluation where that is accelerated.
@@ -551,6 +712,13 @@ namespace Golden
                         global::System.Runtime.Intrinsics.Vector128<float> ar1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)(24));
                         global::System.Runtime.Intrinsics.Vector128<float> az1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)(32));
                         global::System.Runtime.Intrinsics.Vector128<float> an1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bhn, (nuint)(8));
+                        // Term k goes to chain k mod 2: 2 FMA chains per gate, added pairwise at the end.
+                        global::System.Runtime.Intrinsics.Vector128<float> b1r0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1z0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1n0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1r1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1z1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1n1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> hk;
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
                         ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 0), ar0);
@@ -560,12 +728,12 @@ namespace Golden
                         az1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 32), az1);
                         an1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 40), an1);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
-                        ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 48), ar0);
-                        az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 56), az0);
-                        an0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 64), an0);
-                        ar1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 72), ar1);
-                        az1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 80), az1);
-                        an1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 88), an1);
+                        b1r0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 48), b1r0);
+                        b1z0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 56), b1z0);
+                        b1n0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 64), b1n0);
+                        b1r1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 72), b1r1);
+                        b1z1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 80), b1z1);
+                        b1n1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 88), b1n1);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
                         ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 96), ar0);
                         az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 104), az0);
@@ -574,12 +742,12 @@ namespace Golden
                         az1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 128), az1);
                         an1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 136), an1);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 3));
-                        ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 144), ar0);
-                        az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 152), az0);
-                        an0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 160), an0);
-                        ar1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 168), ar1);
-                        az1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 176), az1);
-                        an1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 184), an1);
+                        b1r0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 144), b1r0);
+                        b1z0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 152), b1z0);
+                        b1n0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 160), b1n0);
+                        b1r1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 168), b1r1);
+                        b1z1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 176), b1z1);
+                        b1n1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 184), b1n1);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 4));
                         ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 192), ar0);
                         az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 200), az0);
@@ -588,12 +756,12 @@ namespace Golden
                         az1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 224), az1);
                         an1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 232), an1);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 5));
-                        ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 240), ar0);
-                        az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 248), az0);
-                        an0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 256), an0);
-                        ar1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 264), ar1);
-                        az1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 272), az1);
-                        an1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 280), an1);
+                        b1r0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 240), b1r0);
+                        b1z0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 248), b1z0);
+                        b1n0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 256), b1n0);
+                        b1r1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 264), b1r1);
+                        b1z1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 272), b1z1);
+                        b1n1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 280), b1n1);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 6));
                         ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 288), ar0);
                         az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 296), az0);
@@ -602,12 +770,12 @@ namespace Golden
                         az1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 320), az1);
                         an1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 328), an1);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 7));
-                        ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 336), ar0);
-                        az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 344), az0);
-                        an0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 352), an0);
-                        ar1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 360), ar1);
-                        az1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 368), az1);
-                        an1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 376), an1);
+                        b1r0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 336), b1r0);
+                        b1z0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 344), b1z0);
+                        b1n0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 352), b1n0);
+                        b1r1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 360), b1r1);
+                        b1z1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 368), b1z1);
+                        b1n1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 376), b1n1);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 8));
                         ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 384), ar0);
                         az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 392), az0);
@@ -616,12 +784,18 @@ namespace Golden
                         az1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 416), az1);
                         an1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 424), an1);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 9));
-                        ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 432), ar0);
-                        az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 440), az0);
-                        an0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 448), an0);
-                        ar1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 456), ar1);
-                        az1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 464), az1);
-                        an1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 472), an1);
+                        b1r0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 432), b1r0);
+                        b1z0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 440), b1z0);
+                        b1n0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 448), b1n0);
+                        b1r1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 456), b1r1);
+                        b1z1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 464), b1z1);
+                        b1n1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 472), b1n1);
+                        ar0 += b1r0;
+                        az0 += b1z0;
+                        an0 += b1n0;
+                        ar1 += b1r1;
+                        az1 += b1z1;
+                        an1 += b1n1;
                         // Block 0 of the tile.
                         {
                             // r and z in one 512-bit evaluation where that is accelerated.
@@ -655,6 +829,13 @@ namespace Golden
                         global::System.Runtime.Intrinsics.Vector128<float> ar1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)(28));
                         global::System.Runtime.Intrinsics.Vector128<float> az1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)(36));
                         global::System.Runtime.Intrinsics.Vector128<float> an1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bhn, (nuint)(12));
+                        // Term k goes to chain k mod 2: 2 FMA chains per gate, added pairwise at the end.
+                        global::System.Runtime.Intrinsics.Vector128<float> b1r0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1z0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1n0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1r1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1z1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1n1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> hk;
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
                         ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 4), ar0);
@@ -664,12 +845,12 @@ namespace Golden
                         az1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 36), az1);
                         an1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 44), an1);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
-                        ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 52), ar0);
-                        az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 60), az0);
-                        an0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 68), an0);
-                        ar1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 76), ar1);
-                        az1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 84), az1);
-                        an1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 92), an1);
+                        b1r0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 52), b1r0);
+                        b1z0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 60), b1z0);
+                        b1n0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 68), b1n0);
+                        b1r1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 76), b1r1);
+                        b1z1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 84), b1z1);
+                        b1n1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 92), b1n1);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
                         ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 100), ar0);
                         az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 108), az0);
@@ -678,12 +859,12 @@ namespace Golden
                         az1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 132), az1);
                         an1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 140), an1);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 3));
-                        ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 148), ar0);
-                        az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 156), az0);
-                        an0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 164), an0);
-                        ar1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 172), ar1);
-                        az1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 180), az1);
-                        an1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 188), an1);
+                        b1r0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 148), b1r0);
+                        b1z0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 156), b1z0);
+                        b1n0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 164), b1n0);
+                        b1r1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 172), b1r1);
+                        b1z1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 180), b1z1);
+                        b1n1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 188), b1n1);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 4));
                         ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 196), ar0);
                         az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 204), az0);
@@ -692,12 +873,12 @@ namespace Golden
                         az1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 228), az1);
                         an1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 236), an1);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 5));
-                        ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 244), ar0);
-                        az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 252), az0);
-                        an0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 260), an0);
-                        ar1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 268), ar1);
-                        az1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 276), az1);
-                        an1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 284), an1);
+                        b1r0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 244), b1r0);
+                        b1z0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 252), b1z0);
+                        b1n0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 260), b1n0);
+                        b1r1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 268), b1r1);
+                        b1z1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 276), b1z1);
+                        b1n1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 284), b1n1);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 6));
                         ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 292), ar0);
                         az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 300), az0);
@@ -706,12 +887,12 @@ namespace Golden
                         az1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 324), az1);
                         an1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 332), an1);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 7));
-                        ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 340), ar0);
-                        az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 348), az0);
-                        an0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 356), an0);
-                        ar1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 364), ar1);
-                        az1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 372), az1);
-                        an1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 380), an1);
+                        b1r0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 340), b1r0);
+                        b1z0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 348), b1z0);
+                        b1n0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 356), b1n0);
+                        b1r1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 364), b1r1);
+                        b1z1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 372), b1z1);
+                        b1n1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 380), b1n1);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 8));
                         ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 388), ar0);
                         az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 396), az0);
@@ -720,12 +901,18 @@ namespace Golden
                         az1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 420), az1);
                         an1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 428), an1);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 9));
-                        ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 436), ar0);
-                        az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 444), az0);
-                        an0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 452), an0);
-                        ar1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 460), ar1);
-                        az1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 468), az1);
-                        an1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 476), an1);
+                        b1r0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 436), b1r0);
+                        b1z0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 444), b1z0);
+                        b1n0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 452), b1n0);
+                        b1r1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 460), b1r1);
+                        b1z1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 468), b1z1);
+                        b1n1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 476), b1n1);
+                        ar0 += b1r0;
+                        az0 += b1z0;
+                        an0 += b1n0;
+                        ar1 += b1r1;
+                        az1 += b1z1;
+                        an1 += b1n1;
                         // Block 0 of the tile.
                         {
                             // r and z in one 512-bit evaluation where that is accelerated.
@@ -867,6 +1054,19 @@ namespace Golden
                         global::System.Runtime.Intrinsics.Vector128<float> az1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp_1, (nuint)(32));
                         global::System.Runtime.Intrinsics.Vector128<float> an1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bhn, (nuint)(8));
                         global::System.Runtime.Intrinsics.Vector128<float> an1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bhn, (nuint)(8));
+                        // Term k goes to chain k mod 2: 2 FMA chains per gate, added pairwise at the end.
+                        global::System.Runtime.Intrinsics.Vector128<float> b1r0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1r0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1z0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1z0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1n0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1n0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1r1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1r1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1z1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1z1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1n1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1n1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> hk_0;
                         global::System.Runtime.Intrinsics.Vector128<float> hk_1;
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 0));
@@ -885,18 +1085,18 @@ namespace Golden
                         an1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 40), an1_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 1));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 1));
-                        ar0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 48), ar0_0);
-                        ar0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 48), ar0_1);
-                        az0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 56), az0_0);
-                        az0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 56), az0_1);
-                        an0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 64), an0_0);
-                        an0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 64), an0_1);
-                        ar1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 72), ar1_0);
-                        ar1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 72), ar1_1);
-                        az1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 80), az1_0);
-                        az1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 80), az1_1);
-                        an1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 88), an1_0);
-                        an1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 88), an1_1);
+                        b1r0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 48), b1r0_0);
+                        b1r0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 48), b1r0_1);
+                        b1z0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 56), b1z0_0);
+                        b1z0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 56), b1z0_1);
+                        b1n0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 64), b1n0_0);
+                        b1n0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 64), b1n0_1);
+                        b1r1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 72), b1r1_0);
+                        b1r1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 72), b1r1_1);
+                        b1z1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 80), b1z1_0);
+                        b1z1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 80), b1z1_1);
+                        b1n1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 88), b1n1_0);
+                        b1n1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 88), b1n1_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 2));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 2));
                         ar0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 96), ar0_0);
@@ -913,18 +1113,18 @@ namespace Golden
                         an1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 136), an1_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 3));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 3));
-                        ar0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 144), ar0_0);
-                        ar0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 144), ar0_1);
-                        az0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 152), az0_0);
-                        az0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 152), az0_1);
-                        an0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 160), an0_0);
-                        an0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 160), an0_1);
-                        ar1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 168), ar1_0);
-                        ar1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 168), ar1_1);
-                        az1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 176), az1_0);
-                        az1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 176), az1_1);
-                        an1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 184), an1_0);
-                        an1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 184), an1_1);
+                        b1r0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 144), b1r0_0);
+                        b1r0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 144), b1r0_1);
+                        b1z0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 152), b1z0_0);
+                        b1z0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 152), b1z0_1);
+                        b1n0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 160), b1n0_0);
+                        b1n0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 160), b1n0_1);
+                        b1r1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 168), b1r1_0);
+                        b1r1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 168), b1r1_1);
+                        b1z1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 176), b1z1_0);
+                        b1z1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 176), b1z1_1);
+                        b1n1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 184), b1n1_0);
+                        b1n1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 184), b1n1_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 4));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 4));
                         ar0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 192), ar0_0);
@@ -941,18 +1141,18 @@ namespace Golden
                         an1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 232), an1_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 5));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 5));
-                        ar0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 240), ar0_0);
-                        ar0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 240), ar0_1);
-                        az0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 248), az0_0);
-                        az0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 248), az0_1);
-                        an0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 256), an0_0);
-                        an0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 256), an0_1);
-                        ar1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 264), ar1_0);
-                        ar1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 264), ar1_1);
-                        az1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 272), az1_0);
-                        az1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 272), az1_1);
-                        an1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 280), an1_0);
-                        an1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 280), an1_1);
+                        b1r0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 240), b1r0_0);
+                        b1r0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 240), b1r0_1);
+                        b1z0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 248), b1z0_0);
+                        b1z0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 248), b1z0_1);
+                        b1n0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 256), b1n0_0);
+                        b1n0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 256), b1n0_1);
+                        b1r1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 264), b1r1_0);
+                        b1r1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 264), b1r1_1);
+                        b1z1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 272), b1z1_0);
+                        b1z1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 272), b1z1_1);
+                        b1n1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 280), b1n1_0);
+                        b1n1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 280), b1n1_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 6));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 6));
                         ar0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 288), ar0_0);
@@ -969,18 +1169,18 @@ namespace Golden
                         an1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 328), an1_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 7));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 7));
-                        ar0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 336), ar0_0);
-                        ar0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 336), ar0_1);
-                        az0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 344), az0_0);
-                        az0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 344), az0_1);
-                        an0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 352), an0_0);
-                        an0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 352), an0_1);
-                        ar1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 360), ar1_0);
-                        ar1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 360), ar1_1);
-                        az1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 368), az1_0);
-                        az1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 368), az1_1);
-                        an1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 376), an1_0);
-                        an1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 376), an1_1);
+                        b1r0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 336), b1r0_0);
+                        b1r0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 336), b1r0_1);
+                        b1z0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 344), b1z0_0);
+                        b1z0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 344), b1z0_1);
+                        b1n0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 352), b1n0_0);
+                        b1n0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 352), b1n0_1);
+                        b1r1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 360), b1r1_0);
+                        b1r1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 360), b1r1_1);
+                        b1z1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 368), b1z1_0);
+                        b1z1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 368), b1z1_1);
+                        b1n1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 376), b1n1_0);
+                        b1n1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 376), b1n1_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 8));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 8));
                         ar0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 384), ar0_0);
@@ -997,18 +1197,30 @@ namespace Golden
                         an1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 424), an1_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 9));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 9));
-                        ar0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 432), ar0_0);
-                        ar0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 432), ar0_1);
-                        az0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 440), az0_0);
-                        az0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 440), az0_1);
-                        an0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 448), an0_0);
-                        an0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 448), an0_1);
-                        ar1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 456), ar1_0);
-                        ar1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 456), ar1_1);
-                        az1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 464), az1_0);
-                        az1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 464), az1_1);
-                        an1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 472), an1_0);
-                        an1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 472), an1_1);
+                        b1r0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 432), b1r0_0);
+                        b1r0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 432), b1r0_1);
+                        b1z0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 440), b1z0_0);
+                        b1z0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 440), b1z0_1);
+                        b1n0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 448), b1n0_0);
+                        b1n0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 448), b1n0_1);
+                        b1r1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 456), b1r1_0);
+                        b1r1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 456), b1r1_1);
+                        b1z1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 464), b1z1_0);
+                        b1z1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 464), b1z1_1);
+                        b1n1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 472), b1n1_0);
+                        b1n1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 472), b1n1_1);
+                        ar0_0 += b1r0_0;
+                        ar0_1 += b1r0_1;
+                        az0_0 += b1z0_0;
+                        az0_1 += b1z0_1;
+                        an0_0 += b1n0_0;
+                        an0_1 += b1n0_1;
+                        ar1_0 += b1r1_0;
+                        ar1_1 += b1r1_1;
+                        az1_0 += b1z1_0;
+                        az1_1 += b1z1_1;
+                        an1_0 += b1n1_0;
+                        an1_1 += b1n1_1;
                         // Block 0 of the tile.
                         {
                             // r and z in one 512-bit evaluation where that is accelerated.
@@ -1062,6 +1274,19 @@ namespace Golden
                         global::System.Runtime.Intrinsics.Vector128<float> az1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp_1, (nuint)(36));
                         global::System.Runtime.Intrinsics.Vector128<float> an1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bhn, (nuint)(12));
                         global::System.Runtime.Intrinsics.Vector128<float> an1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bhn, (nuint)(12));
+                        // Term k goes to chain k mod 2: 2 FMA chains per gate, added pairwise at the end.
+                        global::System.Runtime.Intrinsics.Vector128<float> b1r0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1r0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1z0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1z0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1n0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1n0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1r1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1r1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1z1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1z1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1n1_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1n1_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> hk_0;
                         global::System.Runtime.Intrinsics.Vector128<float> hk_1;
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 0));
@@ -1080,18 +1305,18 @@ namespace Golden
                         an1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 44), an1_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 1));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 1));
-                        ar0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 52), ar0_0);
-                        ar0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 52), ar0_1);
-                        az0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 60), az0_0);
-                        az0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 60), az0_1);
-                        an0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 68), an0_0);
-                        an0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 68), an0_1);
-                        ar1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 76), ar1_0);
-                        ar1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 76), ar1_1);
-                        az1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 84), az1_0);
-                        az1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 84), az1_1);
-                        an1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 92), an1_0);
-                        an1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 92), an1_1);
+                        b1r0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 52), b1r0_0);
+                        b1r0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 52), b1r0_1);
+                        b1z0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 60), b1z0_0);
+                        b1z0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 60), b1z0_1);
+                        b1n0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 68), b1n0_0);
+                        b1n0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 68), b1n0_1);
+                        b1r1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 76), b1r1_0);
+                        b1r1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 76), b1r1_1);
+                        b1z1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 84), b1z1_0);
+                        b1z1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 84), b1z1_1);
+                        b1n1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 92), b1n1_0);
+                        b1n1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 92), b1n1_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 2));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 2));
                         ar0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 100), ar0_0);
@@ -1108,18 +1333,18 @@ namespace Golden
                         an1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 140), an1_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 3));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 3));
-                        ar0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 148), ar0_0);
-                        ar0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 148), ar0_1);
-                        az0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 156), az0_0);
-                        az0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 156), az0_1);
-                        an0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 164), an0_0);
-                        an0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 164), an0_1);
-                        ar1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 172), ar1_0);
-                        ar1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 172), ar1_1);
-                        az1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 180), az1_0);
-                        az1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 180), az1_1);
-                        an1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 188), an1_0);
-                        an1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 188), an1_1);
+                        b1r0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 148), b1r0_0);
+                        b1r0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 148), b1r0_1);
+                        b1z0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 156), b1z0_0);
+                        b1z0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 156), b1z0_1);
+                        b1n0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 164), b1n0_0);
+                        b1n0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 164), b1n0_1);
+                        b1r1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 172), b1r1_0);
+                        b1r1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 172), b1r1_1);
+                        b1z1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 180), b1z1_0);
+                        b1z1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 180), b1z1_1);
+                        b1n1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 188), b1n1_0);
+                        b1n1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 188), b1n1_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 4));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 4));
                         ar0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 196), ar0_0);
@@ -1136,18 +1361,18 @@ namespace Golden
                         an1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 236), an1_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 5));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 5));
-                        ar0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 244), ar0_0);
-                        ar0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 244), ar0_1);
-                        az0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 252), az0_0);
-                        az0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 252), az0_1);
-                        an0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 260), an0_0);
-                        an0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 260), an0_1);
-                        ar1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 268), ar1_0);
-                        ar1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 268), ar1_1);
-                        az1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 276), az1_0);
-                        az1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 276), az1_1);
-                        an1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 284), an1_0);
-                        an1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 284), an1_1);
+                        b1r0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 244), b1r0_0);
+                        b1r0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 244), b1r0_1);
+                        b1z0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 252), b1z0_0);
+                        b1z0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 252), b1z0_1);
+                        b1n0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 260), b1n0_0);
+                        b1n0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 260), b1n0_1);
+                        b1r1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 268), b1r1_0);
+                        b1r1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 268), b1r1_1);
+                        b1z1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 276), b1z1_0);
+                        b1z1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 276), b1z1_1);
+                        b1n1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 284), b1n1_0);
+                        b1n1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 284), b1n1_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 6));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 6));
                         ar0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 292), ar0_0);
@@ -1164,18 +1389,18 @@ namespace Golden
                         an1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 332), an1_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 7));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 7));
-                        ar0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 340), ar0_0);
-                        ar0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 340), ar0_1);
-                        az0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 348), az0_0);
-                        az0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 348), az0_1);
-                        an0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 356), an0_0);
-                        an0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 356), an0_1);
-                        ar1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 364), ar1_0);
-                        ar1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 364), ar1_1);
-                        az1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 372), az1_0);
-                        az1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 372), az1_1);
-                        an1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 380), an1_0);
-                        an1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 380), an1_1);
+                        b1r0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 340), b1r0_0);
+                        b1r0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 340), b1r0_1);
+                        b1z0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 348), b1z0_0);
+                        b1z0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 348), b1z0_1);
+                        b1n0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 356), b1n0_0);
+                        b1n0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 356), b1n0_1);
+                        b1r1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 364), b1r1_0);
+                        b1r1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 364), b1r1_1);
+                        b1z1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 372), b1z1_0);
+                        b1z1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 372), b1z1_1);
+                        b1n1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 380), b1n1_0);
+                        b1n1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 380), b1n1_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 8));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 8));
                         ar0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 388), ar0_0);
@@ -1192,18 +1417,30 @@ namespace Golden
                         an1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 428), an1_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 9));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 9));
-                        ar0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 436), ar0_0);
-                        ar0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 436), ar0_1);
-                        az0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 444), az0_0);
-                        az0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 444), az0_1);
-                        an0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 452), an0_0);
-                        an0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 452), an0_1);
-                        ar1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 460), ar1_0);
-                        ar1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 460), ar1_1);
-                        az1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 468), az1_0);
-                        az1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 468), az1_1);
-                        an1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 476), an1_0);
-                        an1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 476), an1_1);
+                        b1r0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 436), b1r0_0);
+                        b1r0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 436), b1r0_1);
+                        b1z0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 444), b1z0_0);
+                        b1z0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 444), b1z0_1);
+                        b1n0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 452), b1n0_0);
+                        b1n0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 452), b1n0_1);
+                        b1r1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 460), b1r1_0);
+                        b1r1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 460), b1r1_1);
+                        b1z1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 468), b1z1_0);
+                        b1z1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 468), b1z1_1);
+                        b1n1_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 476), b1n1_0);
+                        b1n1_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 476), b1n1_1);
+                        ar0_0 += b1r0_0;
+                        ar0_1 += b1r0_1;
+                        az0_0 += b1z0_0;
+                        az0_1 += b1z0_1;
+                        an0_0 += b1n0_0;
+                        an0_1 += b1n0_1;
+                        ar1_0 += b1r1_0;
+                        ar1_1 += b1r1_1;
+                        az1_0 += b1z1_0;
+                        az1_1 += b1z1_1;
+                        an1_0 += b1n1_0;
+                        an1_1 += b1n1_1;
                         // Block 0 of the tile.
                         {
                             // r and z in one 512-bit evaluation where that is accelerated.
