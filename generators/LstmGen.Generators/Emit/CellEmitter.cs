@@ -269,7 +269,7 @@ internal sealed class CellEmitter
         void Term(string k, int chain, string weights, int offset)
         {
             string hk = chain == 0 ? "hk" : Inv($"hk{chain}");
-            w.Once($"{V512}<float> {hk} = {V512}.Create({U}.Add(ref hp, {k}));");
+            w.Once($"{V512}<float> {hk} = {V512}.Create({U}.Add(ref {(looped ? "hp" : HSource(new Row(0, 1)))}, {k}));");
             for (int p = 0; p < pairs; p++)
             {
                 w.Once($"{Wide(chain, p)} = {V512}.FusedMultiplyAdd({hk}, {V512}.LoadUnsafe(ref {weights}, {offset + (p * 16)}), {Wide(chain, p)});");
@@ -431,6 +431,12 @@ internal sealed class CellEmitter
         }
     }
 
+    // Where an unrolled step reads h from: h itself when the whole step is one tile in Vector256 (every product is
+    // written before the update that overwrites h, and the broadcasts then wait for one store fewer: h's copy in the
+    // record is made beside them, not before them); else its copy in the record (a 128-bit twin updates the first half
+    // of each block before the second half's products read all of h).
+    private string HSource(Row r) => _blocks <= _plan.TileBlocks && !IsNarrow ? r["h"] : r["hp"];
+
     private void EmitUnrolledProducts(CellWriter w, BlockAt first, int count)
     {
         int chains = _plan.ChainsOf(count);
@@ -442,7 +448,7 @@ internal sealed class CellEmitter
         w.Each(r => $"{VF} {r["hk"]};");
         for (int k = 0; k < _hOut; k++)
         {
-            w.Each(r => $"{r["hk"]} = {V}.Create({U}.Add(ref {r["hp"]}, {k}));");
+            w.Each(r => $"{r["hk"]} = {V}.Create({U}.Add(ref {HSource(r)}, {k}));");
             for (int j = 0; j < count; j++)
             {
                 for (int gi = 0; gi < _gates; gi++)

@@ -149,70 +149,70 @@ namespace Golden
                     global::System.Runtime.Intrinsics.Vector256<float> b1z1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> b1n1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> hk;
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 0));
                     ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ar0);
                     az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), az0);
                     an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), an0);
                     ar1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), ar1);
                     az1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), az1);
                     an1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), an1);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
                     b1r0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), b1r0);
                     b1z0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), b1z0);
                     b1n0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), b1n0);
                     b1r1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), b1r1);
                     b1z1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), b1z1);
                     b1n1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), b1n1);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
                     ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 96), ar0);
                     az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 104), az0);
                     an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 112), an0);
                     ar1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 120), ar1);
                     az1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 128), az1);
                     an1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 136), an1);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 3));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
                     b1r0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 144), b1r0);
                     b1z0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 152), b1z0);
                     b1n0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 160), b1n0);
                     b1r1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 168), b1r1);
                     b1z1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 176), b1z1);
                     b1n1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 184), b1n1);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 4));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4));
                     ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 192), ar0);
                     az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 200), az0);
                     an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 208), an0);
                     ar1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 216), ar1);
                     az1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 224), az1);
                     an1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 232), an1);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 5));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5));
                     b1r0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 240), b1r0);
                     b1z0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 248), b1z0);
                     b1n0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 256), b1n0);
                     b1r1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 264), b1r1);
                     b1z1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 272), b1z1);
                     b1n1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 280), b1n1);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 6));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 6));
                     ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 288), ar0);
                     az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 296), az0);
                     an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 304), an0);
                     ar1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 312), ar1);
                     az1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 320), az1);
                     an1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 328), an1);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 7));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 7));
                     b1r0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 336), b1r0);
                     b1z0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 344), b1z0);
                     b1n0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 352), b1n0);
                     b1r1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 360), b1r1);
                     b1z1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 368), b1z1);
                     b1n1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 376), b1n1);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 8));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 8));
                     ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 384), ar0);
                     az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 392), az0);
                     an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 400), an0);
                     ar1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 408), ar1);
                     az1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 416), az1);
                     an1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 424), an1);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 9));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 9));
                     b1r0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 432), b1r0);
                     b1z0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 440), b1z0);
                     b1n0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 448), b1n0);
@@ -279,61 +279,61 @@ namespace Golden
                     global::System.Runtime.Intrinsics.Vector512<float> w2 = global::System.Runtime.Intrinsics.Vector512.Create(az1, an1);
                     global::System.Runtime.Intrinsics.Vector512<float> w2c1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
+                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 0));
                         w0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 0), w0);
                         w1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 16), w1);
                         w2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 32), w2);
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
+                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
                         w0c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 48), w0c1);
                         w1c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 64), w1c1);
                         w2c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 80), w2c1);
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
+                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
                         w0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 96), w0);
                         w1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 112), w1);
                         w2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 128), w2);
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 3));
+                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
                         w0c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 144), w0c1);
                         w1c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 160), w1c1);
                         w2c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 176), w2c1);
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 4));
+                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4));
                         w0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 192), w0);
                         w1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 208), w1);
                         w2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 224), w2);
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 5));
+                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5));
                         w0c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 240), w0c1);
                         w1c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 256), w1c1);
                         w2c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 272), w2c1);
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 6));
+                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 6));
                         w0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 288), w0);
                         w1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 304), w1);
                         w2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 320), w2);
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 7));
+                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 7));
                         w0c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 336), w0c1);
                         w1c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 352), w1c1);
                         w2c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 368), w2c1);
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 8));
+                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 8));
                         w0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 384), w0);
                         w1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 400), w1);
                         w2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 416), w2);
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 9));
+                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 9));
                         w0c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 432), w0c1);
                         w1c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 448), w1c1);
                         w2c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 464), w2c1);
@@ -465,8 +465,8 @@ namespace Golden
                     global::System.Runtime.Intrinsics.Vector256<float> b1n1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> hk_0;
                     global::System.Runtime.Intrinsics.Vector256<float> hk_1;
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 0));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 0));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 0));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 0));
                     ar0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ar0_0);
                     ar0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ar0_1);
                     az0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), az0_0);
@@ -479,8 +479,8 @@ namespace Golden
                     az1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), az1_1);
                     an1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), an1_0);
                     an1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), an1_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 1));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 1));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 1));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 1));
                     b1r0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), b1r0_0);
                     b1r0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), b1r0_1);
                     b1z0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), b1z0_0);
@@ -493,8 +493,8 @@ namespace Golden
                     b1z1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), b1z1_1);
                     b1n1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), b1n1_0);
                     b1n1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), b1n1_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 2));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 2));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 2));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 2));
                     ar0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 96), ar0_0);
                     ar0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 96), ar0_1);
                     az0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 104), az0_0);
@@ -507,8 +507,8 @@ namespace Golden
                     az1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 128), az1_1);
                     an1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 136), an1_0);
                     an1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 136), an1_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 3));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 3));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 3));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 3));
                     b1r0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 144), b1r0_0);
                     b1r0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 144), b1r0_1);
                     b1z0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 152), b1z0_0);
@@ -521,8 +521,8 @@ namespace Golden
                     b1z1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 176), b1z1_1);
                     b1n1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 184), b1n1_0);
                     b1n1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 184), b1n1_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 4));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 4));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 4));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 4));
                     ar0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 192), ar0_0);
                     ar0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 192), ar0_1);
                     az0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 200), az0_0);
@@ -535,8 +535,8 @@ namespace Golden
                     az1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 224), az1_1);
                     an1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 232), an1_0);
                     an1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 232), an1_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 5));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 5));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 5));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 5));
                     b1r0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 240), b1r0_0);
                     b1r0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 240), b1r0_1);
                     b1z0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 248), b1z0_0);
@@ -549,8 +549,8 @@ namespace Golden
                     b1z1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 272), b1z1_1);
                     b1n1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 280), b1n1_0);
                     b1n1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 280), b1n1_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 6));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 6));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 6));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 6));
                     ar0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 288), ar0_0);
                     ar0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 288), ar0_1);
                     az0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 296), az0_0);
@@ -563,8 +563,8 @@ namespace Golden
                     az1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 320), az1_1);
                     an1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 328), an1_0);
                     an1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 328), an1_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 7));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 7));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 7));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 7));
                     b1r0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 336), b1r0_0);
                     b1r0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 336), b1r0_1);
                     b1z0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 344), b1z0_0);
@@ -577,8 +577,8 @@ namespace Golden
                     b1z1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 368), b1z1_1);
                     b1n1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 376), b1n1_0);
                     b1n1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 376), b1n1_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 8));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 8));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 8));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 8));
                     ar0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 384), ar0_0);
                     ar0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 384), ar0_1);
                     az0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 392), az0_0);
@@ -591,8 +591,8 @@ namespace Golden
                     az1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 416), az1_1);
                     an1_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 424), an1_0);
                     an1_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 424), an1_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 9));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 9));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 9));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 9));
                     b1r0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 432), b1r0_0);
                     b1r0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 432), b1r0_1);
                     b1z0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 440), b1z0_0);

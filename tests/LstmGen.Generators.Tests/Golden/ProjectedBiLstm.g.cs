@@ -149,17 +149,17 @@ namespace Golden
                     global::System.Runtime.Intrinsics.Vector256<float> b1g0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> b1o0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> hk;
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 0));
                     ai0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ai0);
                     af0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), af0);
                     ag0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), ag0);
                     ao0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), ao0);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
                     b1i0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), b1i0);
                     b1f0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), b1f0);
                     b1g0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), b1g0);
                     b1o0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), b1o0);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
                     ai0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), ai0);
                     af0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), af0);
                     ag0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), ag0);
@@ -228,17 +228,17 @@ namespace Golden
                     global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.Create(ag0, ao0);
                     global::System.Runtime.Intrinsics.Vector512<float> w1c1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
+                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 0));
                         w0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 0), w0);
                         w1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 16), w1);
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
+                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
                         w0c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 32), w0c1);
                         w1c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 48), w1c1);
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
+                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
                         w0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 64), w0);
                         w1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 80), w1);
                     }
@@ -379,8 +379,8 @@ namespace Golden
                     global::System.Runtime.Intrinsics.Vector256<float> b1o0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> hk_0;
                     global::System.Runtime.Intrinsics.Vector256<float> hk_1;
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 0));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 0));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 0));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 0));
                     ai0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ai0_0);
                     ai0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ai0_1);
                     af0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), af0_0);
@@ -389,8 +389,8 @@ namespace Golden
                     ag0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), ag0_1);
                     ao0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), ao0_0);
                     ao0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), ao0_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 1));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 1));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 1));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 1));
                     b1i0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), b1i0_0);
                     b1i0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), b1i0_1);
                     b1f0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), b1f0_0);
@@ -399,8 +399,8 @@ namespace Golden
                     b1g0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), b1g0_1);
                     b1o0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), b1o0_0);
                     b1o0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), b1o0_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 2));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 2));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 2));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 2));
                     ai0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), ai0_0);
                     ai0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), ai0_1);
                     af0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), af0_0);

@@ -139,13 +139,13 @@ namespace Golden
                     global::System.Runtime.Intrinsics.Vector256<float> b2a0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> b3a0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> hk;
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 0));
                     aa0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), aa0);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
                     b1a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), b1a0);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
                     b2a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), b2a0);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 3));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
                     b3a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), b3a0);
                     aa0 += b2a0;
                     b1a0 += b3a0;
@@ -175,19 +175,19 @@ namespace Golden
                     global::System.Runtime.Intrinsics.Vector256<float> b2a0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> b3a0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
+                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 0));
                         aa0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.GetLower(hk), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), aa0);
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
+                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
                         b1a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.GetLower(hk1), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), b1a0);
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> hk2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
+                        global::System.Runtime.Intrinsics.Vector512<float> hk2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
                         b2a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.GetLower(hk2), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), b2a0);
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> hk3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 3));
+                        global::System.Runtime.Intrinsics.Vector512<float> hk3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
                         b3a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.GetLower(hk3), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), b3a0);
                     }
                     aa0 += b2a0;
@@ -247,20 +247,20 @@ namespace Golden
                     global::System.Runtime.Intrinsics.Vector256<float> b3a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> hk_0;
                     global::System.Runtime.Intrinsics.Vector256<float> hk_1;
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 0));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 0));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 0));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 0));
                     aa0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), aa0_0);
                     aa0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), aa0_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 1));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 1));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 1));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 1));
                     b1a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), b1a0_0);
                     b1a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), b1a0_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 2));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 2));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 2));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 2));
                     b2a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), b2a0_0);
                     b2a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), b2a0_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 3));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 3));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 3));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 3));
                     b3a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), b3a0_0);
                     b3a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), b3a0_1);
                     aa0_0 += b2a0_0;

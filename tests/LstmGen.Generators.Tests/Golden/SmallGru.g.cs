@@ -149,23 +149,23 @@ namespace Golden
                     global::System.Runtime.Intrinsics.Vector256<float> b3z0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> b3n0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> hk;
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 0));
                     ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ar0);
                     az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), az0);
                     an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), an0);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
                     b1r0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), b1r0);
                     b1z0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), b1z0);
                     b1n0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), b1n0);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
                     b2r0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), b2r0);
                     b2z0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), b2z0);
                     b2n0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), b2n0);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 3));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
                     b3r0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), b3r0);
                     b3z0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), b3z0);
                     b3n0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), b3n0);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 4));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4));
                     ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 96), ar0);
                     az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 104), az0);
                     an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 112), an0);
@@ -217,27 +217,27 @@ namespace Golden
                     global::System.Runtime.Intrinsics.Vector256<float> b2n0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> b3n0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
+                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 0));
                         w0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 0), w0);
                         an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.GetLower(hk), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), an0);
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
+                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
                         w0c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 24), w0c1);
                         b1n0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.GetLower(hk1), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), b1n0);
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> hk2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
+                        global::System.Runtime.Intrinsics.Vector512<float> hk2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
                         w0c2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 48), w0c2);
                         b2n0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.GetLower(hk2), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), b2n0);
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> hk3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 3));
+                        global::System.Runtime.Intrinsics.Vector512<float> hk3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
                         w0c3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 72), w0c3);
                         b3n0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.GetLower(hk3), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), b3n0);
                     }
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 4));
+                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4));
                         w0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 96), w0);
                         an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.GetLower(hk), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 112), an0);
                     }
@@ -338,40 +338,40 @@ namespace Golden
                     global::System.Runtime.Intrinsics.Vector256<float> b3n0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> hk_0;
                     global::System.Runtime.Intrinsics.Vector256<float> hk_1;
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 0));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 0));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 0));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 0));
                     ar0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ar0_0);
                     ar0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ar0_1);
                     az0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), az0_0);
                     az0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), az0_1);
                     an0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), an0_0);
                     an0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), an0_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 1));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 1));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 1));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 1));
                     b1r0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), b1r0_0);
                     b1r0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), b1r0_1);
                     b1z0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), b1z0_0);
                     b1z0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), b1z0_1);
                     b1n0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), b1n0_0);
                     b1n0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), b1n0_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 2));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 2));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 2));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 2));
                     b2r0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), b2r0_0);
                     b2r0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), b2r0_1);
                     b2z0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), b2z0_0);
                     b2z0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), b2z0_1);
                     b2n0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), b2n0_0);
                     b2n0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), b2n0_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 3));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 3));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 3));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 3));
                     b3r0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), b3r0_0);
                     b3r0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), b3r0_1);
                     b3z0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), b3z0_0);
                     b3z0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), b3z0_1);
                     b3n0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), b3n0_0);
                     b3n0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), b3n0_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 4));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 4));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 4));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 4));
                     ar0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 96), ar0_0);
                     ar0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 96), ar0_1);
                     az0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 104), az0_0);
