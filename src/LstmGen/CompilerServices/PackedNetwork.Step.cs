@@ -56,7 +56,7 @@ public sealed partial class PackedNetwork<TKernel>
             for (int layer = 0; layer < TKernel.Layers; layer++)
             {
                 int inSize = layer == 0 ? TKernel.InputSize : TKernel.OutputSize;
-                ref float wBase = ref w[PackedBase(layer)];
+                ref float wBase = ref w[PackedBase(w, layer)];
                 ProjectRow(ref wBase, inSize, ref MemoryMarshal.GetReference(x), ref xproj[0]);
                 ref float wh = ref Unsafe.Add(ref wBase, inSize * gp);
                 Span<float> hState = h.Slice(((layer * batch) + b) * ho, ho);

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace LstmGen.CompilerServices;
@@ -253,6 +254,17 @@ public sealed partial class PackedNetwork<TKernel>
         public int Version { get; } = version;
     }
 
+    // Floats of padding before the packed data, so that it starts on a 64-byte cache line: the kernels load the weights
+    // in 32- and 64-byte vectors, and one that straddles two lines costs two loads.
+    private const int AlignFloats = 16;
+
+    // Where the packed data starts in its array (pinned, so it never moves): the first index on a 64-byte boundary.
+    private static unsafe int OriginOf(float[] weights)
+    {
+        nuint address = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(weights));
+        return (int)(((64 - (address & 63)) & 63) / sizeof(float));
+    }
+
     // Repacks when the parameters changed. Readers keep the snapshot they got, so inference from many threads is safe.
     private float[] Packed()
     {
@@ -268,12 +280,12 @@ public sealed partial class PackedNetwork<TKernel>
             current = _packed;
             if (current is null || current.Version != version)
             {
-                var weights = new float[TKernel.PackedLength];
+                var weights = GC.AllocateArray<float>(TKernel.PackedLength + AlignFloats, pinned: true);
                 ReadOnlySpan<float> values = Parameters.Values;
                 for (int ld = 0; ld < TKernel.Layers * TKernel.Directions; ld++)
                 {
                     int inSize = ld < TKernel.Directions ? TKernel.InputSize : TKernel.OutputSize;
-                    PackDirection(values, weights.AsSpan(PackedBase(ld)), inSize, ld);
+                    PackDirection(values, weights.AsSpan(PackedBase(weights, ld)), inSize, ld);
                 }
 
                 current = new PackedWeights(weights, version);
@@ -286,9 +298,9 @@ public sealed partial class PackedNetwork<TKernel>
 
     // Packed blocks per (layer, direction) ld = layer * Directions + direction.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int PackedBase(int ld) => ld < TKernel.Directions
+    private static int PackedBase(float[] weights, int ld) => OriginOf(weights) + (ld < TKernel.Directions
         ? ld * TKernel.Section0
-        : (TKernel.Directions * TKernel.Section0) + ((ld - TKernel.Directions) * TKernel.SectionN);
+        : (TKernel.Directions * TKernel.Section0) + ((ld - TKernel.Directions) * TKernel.SectionN));
 
     // Where a tensor of (layer, direction) ld starts in the PyTorch-order buffer, from the shared layout; -1 when absent.
     private int Offset(int ld, ParameterRole role) => Parameters.Layout.Find(ld / TKernel.Directions, ld % TKernel.Directions, role)?.Offset ?? -1;
