@@ -19,5 +19,11 @@ if (args.Length > 0 && args[0] == "first-call")
     return FirstCall.Run(args[1..]);
 }
 
+// `ulp [sigmoid|tanh]`: VectorMath's activations over all 2^32 floats against double precision; see UlpCheck.
+if (args.Length > 0 && args[0] == "ulp")
+{
+    return UlpCheck.Run(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(ScenarioBenchmarks).Assembly).Run(args);
 return 0;

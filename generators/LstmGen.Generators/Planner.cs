@@ -34,8 +34,13 @@ internal sealed record KernelPlan(CellModel Model, StepForm Form, int EstimatedS
     /// <summary>Blocks of 8 units per register tile of the step: up to 8 accumulators (2 for the LSTM and GRU, 8 for the RNN).</summary>
     public int TileBlocks => Planner.TileBlocksOf(RecurrentConfig.GatesOf(Model.Kind));
 
-    /// <summary>Whether an unrolled tile of <paramref name="blocks"/> blocks splits each gate sum into two FMA chains.</summary>
-    public bool SplitsTile(int blocks) => SplitChains && Planner.FitsSplit(blocks, RecurrentConfig.GatesOf(Model.Kind));
+    /// <summary>
+    /// Into how many FMA chains (1, 2 or 4) a tile of <paramref name="blocks"/> blocks splits each gate sum: k goes to
+    /// chain k mod chains, and the chains are added pairwise at the end. The same for every cell of the kernel (one row,
+    /// two rows, 128-bit), so that they all add in one order and Step and Forward agree bit for bit.
+    /// </summary>
+    public int ChainsOf(int blocks) =>
+        SplitChains ? Planner.ChainsOf(blocks, RecurrentConfig.GatesOf(Model.Kind), HasCellPair ? 2 : 1, Layout.Config.OutputHidden) : 1;
 }
 
 /// <summary>
@@ -64,8 +69,9 @@ internal static class Planner
     private const int BlockIl = 60;
     // Accumulators of one row in one tile, at most, for the two-row cell: two rows must fit the 16 AVX2 registers.
     private const int MaxPairAccumulators = 6;
-    // Accumulators of a tile with split chains, at most: they must fit the 16 AVX2 registers too.
-    private const int MaxSplitAccumulators = 12;
+    // Accumulators of a tile with split chains (all its rows), at most: with AVX-512 the JIT has 32 vector registers,
+    // and 24 leave room for the broadcasts of h and the temporaries (on AVX2, with 16, a few accumulators spill).
+    private const int MaxSplitAccumulators = 24;
 
     public static KernelPlan Plan(CellModel model)
     {
@@ -95,15 +101,27 @@ internal static class Planner
         // Shapes whose unrolled step is small enough to be written twice get the two-row cell.
         bool pair = form == StepForm.Unrolled && 2L * estimate <= MaxUnrolledStepIl && Math.Min(blocks, tile) * gates <= MaxPairAccumulators;
 
-        // Small unrolled tiles split each sum into two FMA chains (even and odd k), halving the latency a step waits for
-        // (each tile that fits, see FitsSplit). Not in shapes with a two-row cell, whose two rows' accumulators must fit
-        // instead (and whose rows must add in the same order as the one-row cell's, so that Step and Forward agree bit for bit).
-        bool split = form == StepForm.Unrolled && !pair && hOut >= 4;
+        // Tiles split each sum into two or four FMA chains (k mod chains), dividing the latency a step waits for (as many
+        // as fit, see ChainsOf); looped tiles too. A two-row cell counts both rows' accumulators, and the one-row cell then
+        // uses as many chains as it does, so that both add in one order.
+        bool split = form != StepForm.Generic && hOut >= 2;
         return new KernelPlan(model, form, estimate, pair, split);
     }
 
-    /// <summary>True when a tile of <paramref name="blocks"/> blocks has room for split chains: twice its accumulators fit.</summary>
-    public static bool FitsSplit(int blocks, int gates) => blocks * gates * 2 <= MaxSplitAccumulators;
+    /// <summary>
+    /// FMA chains per gate sum of a tile of <paramref name="blocks"/> blocks: 4 or 2 when that many accumulators for
+    /// <paramref name="rows"/> rows fit <see cref="MaxSplitAccumulators"/>, and no more than the <paramref name="terms"/> terms.
+    /// </summary>
+    public static int ChainsOf(int blocks, int gates, int rows, int terms)
+    {
+        int chains = 4;
+        while (chains > 1 && (rows * blocks * gates * chains > MaxSplitAccumulators || chains > terms))
+        {
+            chains /= 2;
+        }
+
+        return chains;
+    }
 
     /// <summary>Blocks per register tile: up to 8 accumulators.</summary>
     public static int TileBlocksOf(int gates) => Math.Max(1, 8 / gates);

@@ -48,6 +48,11 @@ internal sealed class CellEmitter
     private void EmitCellSet()
     {
         EmitCell(rows: 1, fromProducts: false);
+        if (!IsNarrow)
+        {
+            EmitCell(rows: 1, fromProducts: false, wide: true);
+        }
+
         EmitCell(rows: 1, fromProducts: true);
         if (_plan.HasCellPair)
         {
@@ -67,10 +72,11 @@ internal sealed class CellEmitter
     private static string Parameters(Row r, bool fromProducts) =>
         Inv($"{(fromProducts ? Inv($"ref float {r["gh"]}, ") : "")}ref float {r["xp"]}, ref float {r["h"]}, ref float {r["c"]}, ref float {r["rec"]}");
 
-    private void EmitCell(int rows, bool fromProducts)
+    // wide: the one-row cell whose products run in 512-bit vectors (Cell512), for CPUs that accelerate them.
+    private void EmitCell(int rows, bool fromProducts, bool wide = false)
     {
         var w = new CellWriter(_w, rows);
-        string name = (rows == 2 ? "CellPair" : fromProducts ? "CellFromProducts" : "Cell") + CellSuffix;
+        string name = wide ? "Cell512" : (rows == 2 ? "CellPair" : fromProducts ? "CellFromProducts" : "Cell") + CellSuffix;
         string parameters = rows == 2
             ? Inv($"{Parameters(new Row(0, 2), false)}, {Parameters(new Row(1, 2), false)}")
             : Parameters(new Row(0, 1), fromProducts);
@@ -80,7 +86,7 @@ internal sealed class CellEmitter
         {
             EmitRecordReferences(w);
             _math.EmitWeightReferences(w);
-            EmitProducts(w, fromProducts);
+            EmitProducts(w, fromProducts, wide);
             if (_plan.Model.ProjSize > 0)
             {
                 EmitProjection(w);
@@ -141,7 +147,7 @@ internal sealed class CellEmitter
         _w.Line($"global::LstmGen.CompilerServices.VectorCopy.Copy(ref {from}, ref {to}, {length});");
 
     // The products, activations and state update, tile by tile: straight-line code when unrolled, else loops.
-    private void EmitProducts(CellWriter w, bool fromProducts)
+    private void EmitProducts(CellWriter w, bool fromProducts, bool wide)
     {
         string gateList = string.Join(", ", _math.Gates);
         int tile = _plan.TileBlocks;
@@ -157,7 +163,7 @@ internal sealed class CellEmitter
                 w.Once($"// Units {blk * 8}..{last}{padding}: gates {gateList} of {count} block(s) in packed columns {blk * _gates * 8}..{((blk + count) * _gates * 8) - 1}.");
                 using (w.Block())
                 {
-                    EachHalf(_w, () => EmitTile(w, new BlockAt(blk * _gates * 8, blk * 8), count, fromProducts, looped: false, hOut));
+                    EachHalf(_w, () => EmitTile(w, new BlockAt(blk * _gates * 8, blk * 8), count, fromProducts, looped: false, hOut, wide));
                 }
             }
 
@@ -172,7 +178,7 @@ internal sealed class CellEmitter
             {
                 w.Once($"int cb = blk * {_gates * 8};");
                 w.Once($"int u0 = blk * 8;");
-                EachHalf(_w, () => EmitTile(w, new BlockAt(0, 0, "cb", "u0"), tile, fromProducts, looped: true, hOut));
+                EachHalf(_w, () => EmitTile(w, new BlockAt(0, 0, "cb", "u0"), tile, fromProducts, looped: true, hOut, wide));
             }
         }
 
@@ -185,23 +191,21 @@ internal sealed class CellEmitter
             {
                 w.Once($"const int cb = {first * _gates * 8};");
                 w.Once($"const int u0 = {first * 8};");
-                EachHalf(_w, () => EmitTile(w, new BlockAt(0, 0, "cb", "u0"), _blocks % tile, fromProducts, looped: true, hOut));
+                EachHalf(_w, () => EmitTile(w, new BlockAt(0, 0, "cb", "u0"), _blocks % tile, fromProducts, looped: true, hOut, wide));
             }
         }
     }
 
     // A tile of blocks: accumulate every gate of every block over h (sharing each broadcast of h[k]), then the updates.
-    private void EmitTile(CellWriter w, BlockAt first, int count, bool fromProducts, bool looped, string hOut)
+    private void EmitTile(CellWriter w, BlockAt first, int count, bool fromProducts, bool looped, string hOut, bool wide)
     {
-        string[] g = _math.Gates;
-        string Acc(string bank, int gate, int j) => Inv($"{bank}{g[gate]}{j}");
         for (int j = 0; j < count; j++)
         {
             for (int gi = 0; gi < _gates; gi++)
             {
                 BlockAt block = first.Next(j, _gates);
                 string products = fromProducts ? " + " + LdE("gh", block.Column(gi * 8)) : "";
-                w.Each(r => $"{VF} {r[Acc("a", gi, j)]} = {_math.Accumulator(r, gi, block)}{products};");
+                w.Each(r => $"{VF} {r[Acc(0, gi, j)]} = {_math.Accumulator(r, gi, block)}{products};");
             }
         }
 
@@ -209,23 +213,13 @@ internal sealed class CellEmitter
         {
             // The products are in gh already.
         }
+        else if (wide)
+        {
+            EmitWideProducts(w, first, count, looped);
+        }
         else if (looped)
         {
-            using (w.Block($"for (int k = 0; k < {_hOut}; k++)"))
-            {
-                w.Each(r => $"{VF} {r["hk"]} = {V}.Create({U}.Add(ref {r["hp"]}, k));");
-                w.Once($"ref float wk = ref {U}.Add(ref wh, (k * {_gateColumns}) + {first.Column(0)});");
-                for (int j = 0; j < count; j++)
-                {
-                    for (int gi = 0; gi < _gates; gi++)
-                    {
-                        int column = (j * _gates * 8) + (gi * 8);
-                        w.Each(r => $"{r[Acc("a", gi, j)]} = {Fma(r["hk"], Ld("wk", column), r[Acc("a", gi, j)])};");
-                    }
-                }
-            }
-
-            _w.Line();
+            EmitLoopedProducts(w, first, count);
         }
         else
         {
@@ -235,48 +229,241 @@ internal sealed class CellEmitter
         _math.EmitUpdates(w, first, count, hOut);
     }
 
-    private void EmitUnrolledProducts(CellWriter w, BlockAt first, int count)
+    private const string V512 = "global::System.Runtime.Intrinsics.Vector512";
+
+    // The tile's accumulators are its count * gates columns of 8, adjacent in the packed weights: column n is gate
+    // n mod gates of block n / gates.
+    private string Column(int n) => Acc(0, n % _gates, n / _gates);
+
+    // A 512-bit accumulator: columns 2p and 2p + 1 of the tile, in chain `chain`.
+    private static string Wide(int chain, int p) => chain == 0 ? Inv($"w{p}") : Inv($"w{p}c{chain}");
+
+    /// <summary>
+    /// The products of one row in 512-bit vectors: each pair of adjacent columns is one accumulator (an odd last column
+    /// stays 256-bit), with the same chains as the other cells, so that every lane adds the same terms in the same order
+    /// and gets the same bits; the sums go back to the 256-bit accumulators the updates read.
+    /// </summary>
+    private void EmitWideProducts(CellWriter w, BlockAt first, int count, bool looped)
     {
-        string[] g = _math.Gates;
-        string Acc(string bank, int gate, int j) => Inv($"{bank}{g[gate]}{j}");
-        bool split = _plan.SplitsTile(count);
-        if (split)
+        int columns = count * _gates, pairs = columns / 2, chains = _plan.ChainsOf(count);
+        bool odd = (columns & 1) == 1;
+        int last = columns - 1;
+        w.Once($"// Columns 2p and 2p + 1 of the tile in one 512-bit accumulator w{{p}}, in {chains} chain(s).");
+        for (int p = 0; p < pairs; p++)
         {
-            w.Once($"// Odd k go to second accumulators: two FMA chains per gate, added at the end.");
+            w.Once($"{V512}<float> {Wide(0, p)} = {V512}.Create({Column(2 * p)}, {Column((2 * p) + 1)});");
+            for (int chain = 1; chain < chains; chain++)
+            {
+                w.Once($"{V512}<float> {Wide(chain, p)} = {V512}<float>.Zero;");
+            }
+        }
+
+        if (odd)
+        {
+            for (int chain = 1; chain < chains; chain++)
+            {
+                w.Once($"{VF} {Acc(chain, last % _gates, last / _gates)} = {VF}.Zero;");
+            }
+        }
+
+        void Term(string k, int chain, string weights, int offset)
+        {
+            string hk = chain == 0 ? "hk" : Inv($"hk{chain}");
+            w.Once($"{V512}<float> {hk} = {V512}.Create({U}.Add(ref {(looped ? "hp" : HSource(new Row(0, 1)))}, {k}));");
+            for (int p = 0; p < pairs; p++)
+            {
+                w.Once($"{Wide(chain, p)} = {V512}.FusedMultiplyAdd({hk}, {V512}.LoadUnsafe(ref {weights}, {offset + (p * 16)}), {Wide(chain, p)});");
+            }
+
+            if (odd)
+            {
+                string acc = Acc(chain, last % _gates, last / _gates);
+                w.Once($"{acc} = {Fma(Inv($"{V512}.GetLower({hk})"), Ld(weights, offset + (last * 8)), acc)};");
+            }
+        }
+
+        if (looped)
+        {
+            int whole = _hOut - (_hOut % chains);
+            using (w.Block($"for (int k = 0; k < {whole}; k += {chains})"))
+            {
+                w.Once($"ref float wk = ref {U}.Add(ref wh, (k * {_gateColumns}) + {first.Column(0)});");
+                for (int chain = 0; chain < chains; chain++)
+                {
+                    Term(chain == 0 ? "k" : Inv($"k + {chain}"), chain, "wk", chain * _gateColumns);
+                }
+            }
+
+            for (int k = whole; k < _hOut; k++)
+            {
+                w.Once($"// The last term.");
+                using (w.Block())
+                {
+                    w.Once($"ref float wk = ref {U}.Add(ref wh, {(k * _gateColumns)} + {first.Column(0)});");
+                    Term(Inv($"{k}"), k % chains, "wk", 0);
+                }
+            }
+        }
+        else
+        {
+            for (int k = 0; k < _hOut; k++)
+            {
+                using (w.Block())
+                {
+                    Term(Inv($"{k}"), k % chains, "wh", (k * _gateColumns) + first.ColumnConstant(0));
+                }
+            }
+        }
+
+        for (int half = chains / 2; half >= 1; half /= 2)
+        {
+            for (int chain = 0; chain < half; chain++)
+            {
+                for (int p = 0; p < pairs; p++)
+                {
+                    w.Once($"{Wide(chain, p)} += {Wide(chain + half, p)};");
+                }
+
+                if (odd)
+                {
+                    w.Once($"{Acc(chain, last % _gates, last / _gates)} += {Acc(chain + half, last % _gates, last / _gates)};");
+                }
+            }
+        }
+
+        for (int p = 0; p < pairs; p++)
+        {
+            w.Once($"{Column(2 * p)} = {V512}.GetLower({Wide(0, p)});");
+            w.Once($"{Column((2 * p) + 1)} = {V512}.GetUpper({Wide(0, p)});");
+        }
+
+        _w.Line();
+    }
+
+    // The accumulator of gate gi of block j in chain `chain`: chain 0 is a{gate}{j}, which starts from the input
+    // projection; chains 1..3 are b1{gate}{j}, ... .
+    private string Acc(int chain, int gi, int j) => Inv($"{(chain == 0 ? "a" : Inv($"b{chain}"))}{_math.Gates[gi]}{j}");
+
+    // The other chains' accumulators, each starting at zero.
+    private void EmitChainStarts(CellWriter w, int count, int chains)
+    {
+        w.Once($"// Term k goes to chain k mod {chains}: {chains} FMA chains per gate, added pairwise at the end.");
+        for (int chain = 1; chain < chains; chain++)
+        {
             for (int j = 0; j < count; j++)
             {
                 for (int gi = 0; gi < _gates; gi++)
                 {
-                    w.Each(r => $"{VF} {r[Acc("b", gi, j)]} = {VF}.Zero;");
+                    w.Each(r => $"{VF} {r[Acc(chain, gi, j)]} = {VF}.Zero;");
                 }
             }
+        }
+    }
+
+    // Adds the chains into chain 0: with four, (a + b2) + (b1 + b3), two levels; with two, a + b1.
+    private void EmitChainSums(CellWriter w, int count, int chains)
+    {
+        for (int half = chains / 2; half >= 1; half /= 2)
+        {
+            for (int chain = 0; chain < half; chain++)
+            {
+                for (int j = 0; j < count; j++)
+                {
+                    for (int gi = 0; gi < _gates; gi++)
+                    {
+                        string to = Acc(chain, gi, j), from = Acc(chain + half, gi, j);
+                        w.Each(r => $"{r[to]} += {r[from]};");
+                    }
+                }
+            }
+        }
+    }
+
+    private void EmitLoopedProducts(CellWriter w, BlockAt first, int count)
+    {
+        int chains = _plan.ChainsOf(count);
+        if (chains > 1)
+        {
+            EmitChainStarts(w, count, chains);
+        }
+
+        int whole = _hOut - (_hOut % chains);
+        using (w.Block($"for (int k = 0; k < {whole}; k += {chains})"))
+        {
+            for (int chain = 0; chain < chains; chain++)
+            {
+                EmitLoopedTerm(w, first, count, chain, chain == 0 ? "k" : Inv($"k + {chain}"));
+            }
+        }
+
+        for (int k = whole; k < _hOut; k++)
+        {
+            w.Once($"// The last term.");
+            using (w.Block())
+            {
+                EmitLoopedTerm(w, first, count, k % chains, Inv($"{k}"));
+            }
+        }
+
+        if (chains > 1)
+        {
+            EmitChainSums(w, count, chains);
+        }
+
+        _w.Line();
+    }
+
+    // acc += broadcast(h[k]) * W[k][tile] for one k of a looped tile, into chain `chain`.
+    private void EmitLoopedTerm(CellWriter w, BlockAt first, int count, int chain, string k)
+    {
+        string hk = chain == 0 ? "hk" : Inv($"hk{chain}");
+        string wk = chain == 0 ? "wk" : Inv($"wk{chain}");
+        w.Each(r => $"{VF} {r[hk]} = {V}.Create({U}.Add(ref {r["hp"]}, {k}));");
+        w.Once($"ref float {wk} = ref {U}.Add(ref wh, (({k}) * {_gateColumns}) + {first.Column(0)});");
+        for (int j = 0; j < count; j++)
+        {
+            for (int gi = 0; gi < _gates; gi++)
+            {
+                int column = (j * _gates * 8) + (gi * 8);
+                string acc = Acc(chain, gi, j);
+                w.Each(r => $"{r[acc]} = {Fma(r[hk], Ld(wk, column), r[acc])};");
+            }
+        }
+    }
+
+    // Where an unrolled step reads h from: h itself when the whole step is one tile in Vector256 (every product is
+    // written before the update that overwrites h, and the broadcasts then wait for one store fewer: h's copy in the
+    // record is made beside them, not before them); else its copy in the record (a 128-bit twin updates the first half
+    // of each block before the second half's products read all of h).
+    private string HSource(Row r) => _blocks <= _plan.TileBlocks && !IsNarrow ? r["h"] : r["hp"];
+
+    private void EmitUnrolledProducts(CellWriter w, BlockAt first, int count)
+    {
+        int chains = _plan.ChainsOf(count);
+        if (chains > 1)
+        {
+            EmitChainStarts(w, count, chains);
         }
 
         w.Each(r => $"{VF} {r["hk"]};");
         for (int k = 0; k < _hOut; k++)
         {
-            w.Each(r => $"{r["hk"]} = {V}.Create({U}.Add(ref {r["hp"]}, {k}));");
-            string bank = split && (k & 1) == 1 ? "b" : "a";
+            w.Each(r => $"{r["hk"]} = {V}.Create({U}.Add(ref {HSource(r)}, {k}));");
             for (int j = 0; j < count; j++)
             {
                 for (int gi = 0; gi < _gates; gi++)
                 {
                     // The weights of (k, block, gate): a constant offset from wh.
                     string weights = Ld("wh", (k * _gateColumns) + first.Next(j, _gates).ColumnConstant(gi * 8));
-                    w.Each(r => $"{r[Acc(bank, gi, j)]} = {Fma(r["hk"], weights, r[Acc(bank, gi, j)])};");
+                    string acc = Acc(k % chains, gi, j);
+                    w.Each(r => $"{r[acc]} = {Fma(r["hk"], weights, r[acc])};");
                 }
             }
         }
 
-        if (split)
+        if (chains > 1)
         {
-            for (int j = 0; j < count; j++)
-            {
-                for (int gi = 0; gi < _gates; gi++)
-                {
-                    w.Each(r => $"{r[Acc("a", gi, j)]} += {r[Acc("b", gi, j)]};");
-                }
-            }
+            EmitChainSums(w, count, chains);
         }
     }
 

@@ -75,6 +75,12 @@ public interface ICellKernel
     /// </summary>
     static abstract void Cell(ref float wh, ref float xp, ref float h, ref float c, ref float rec);
 
+    /// <summary>
+    /// <see cref="Cell"/> with the recurrent products in 512-bit vectors (two adjacent gate columns per vector, the same
+    /// terms in the same order, so the same bits): where Vector512 is accelerated.
+    /// </summary>
+    static abstract void Cell512(ref float wh, ref float xp, ref float h, ref float c, ref float rec);
+
     /// <summary><see cref="Cell"/> with the recurrent products <paramref name="gh"/> = W_hh h already computed for the batch.</summary>
     static abstract void CellFromProducts(ref float wh, ref float gh, ref float xp, ref float h, ref float c, ref float rec);
 

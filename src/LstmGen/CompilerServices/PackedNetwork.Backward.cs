@@ -53,7 +53,7 @@ public sealed partial class PackedNetwork<TKernel>
                 for (int dir = 0; dir < TKernel.Directions; dir++)
                 {
                     int ld = (layer * TKernel.Directions) + dir;
-                    ref float wBase = ref w[PackedBase(ld)];
+                    ref float wBase = ref w[PackedBase(w, ld)];
                     ref float wh = ref Unsafe.Add(ref wBase, inSize * gp);
                     LoadState(gradHN, dh, ld, batch, ho, hop);
                     LoadState(gradCN, dc, ld, batch, TKernel.HiddenSize, hc);

@@ -69,13 +69,13 @@ public sealed partial class PackedNetwork<TKernel>
         {
             // Layer 0 apart: its input width is a constant, and a one-layer network has no layer loop at all.
             Span<float> hState = h.Slice(b * ho, ho);
-            StepLayer(ref w[PackedBase(0)], TKernel.InputSize, input.Slice(b * TKernel.InputSize, TKernel.InputSize), hState,
+            StepLayer(ref w[PackedBase(w, 0)], TKernel.InputSize, input.Slice(b * TKernel.InputSize, TKernel.InputSize), hState,
                 TKernel.HasCellState ? c.Slice(b * hidden, hidden) : default, xproj, record, hRun, cRun);
             for (int layer = 1; layer < TKernel.Layers; layer++)
             {
                 Span<float> hBelow = hState;
                 hState = h.Slice(((layer * batch) + b) * ho, ho);
-                StepLayer(ref w[PackedBase(layer)], TKernel.OutputSize, hBelow, hState,
+                StepLayer(ref w[PackedBase(w, layer)], TKernel.OutputSize, hBelow, hState,
                     TKernel.HasCellState ? c.Slice(((layer * batch) + b) * hidden, hidden) : default, xproj, record, hRun, cRun);
             }
 

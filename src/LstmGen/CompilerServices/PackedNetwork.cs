@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace LstmGen.CompilerServices;
@@ -74,12 +75,17 @@ public sealed partial class PackedNetwork<TKernel>
         get => HardwarePath != KernelPath.Scalar && !ForceScalarPath;
     }
 
-    // The kernel's cells at the width the CPU accelerates: the Vector256 cells, or their 128-bit twins where Vector256 is
-    // not accelerated (the test is a JIT-time constant, so each call is direct).
+    // The kernel's cells at the width the CPU accelerates: the Vector256 cells (the one-row cell with 512-bit products
+    // where Vector512 is accelerated), or their 128-bit twins where Vector256 is not (the test is a JIT-time constant, so
+    // each call is direct).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Cell(ref float wh, ref float xp, ref float h, ref float c, ref float rec)
     {
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated)
+        {
+            TKernel.Cell512(ref wh, ref xp, ref h, ref c, ref rec);
+        }
+        else if (Vector256.IsHardwareAccelerated)
         {
             TKernel.Cell(ref wh, ref xp, ref h, ref c, ref rec);
         }
@@ -261,6 +267,17 @@ public sealed partial class PackedNetwork<TKernel>
         return current is not null && current.Version == Parameters.Version ? current.Weights : Packed();
     }
 
+    // Floats of padding before the packed data, so that it starts on a 64-byte cache line: the kernels load the weights
+    // in 32- and 64-byte vectors, and one that straddles two lines costs two loads.
+    private const int AlignFloats = 16;
+
+    // Where the packed data starts in its array (pinned, so it never moves): the first index on a 64-byte boundary.
+    private static unsafe int OriginOf(float[] weights)
+    {
+        nuint address = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(weights));
+        return (int)(((64 - (address & 63)) & 63) / sizeof(float));
+    }
+
     // Repacks when the parameters changed. Readers keep the snapshot they got, so inference from many threads is safe.
     private float[] Packed()
     {
@@ -276,12 +293,12 @@ public sealed partial class PackedNetwork<TKernel>
             current = _packed;
             if (current is null || current.Version != version)
             {
-                var weights = new float[TKernel.PackedLength];
+                var weights = GC.AllocateArray<float>(TKernel.PackedLength + AlignFloats, pinned: true);
                 ReadOnlySpan<float> values = Parameters.Values;
                 for (int ld = 0; ld < TKernel.Layers * TKernel.Directions; ld++)
                 {
                     int inSize = ld < TKernel.Directions ? TKernel.InputSize : TKernel.OutputSize;
-                    PackDirection(values, weights.AsSpan(PackedBase(ld)), inSize, ld);
+                    PackDirection(values, weights.AsSpan(PackedBase(weights, ld)), inSize, ld);
                 }
 
                 current = new PackedWeights(weights, version);
@@ -294,9 +311,9 @@ public sealed partial class PackedNetwork<TKernel>
 
     // Packed blocks per (layer, direction) ld = layer * Directions + direction.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int PackedBase(int ld) => ld < TKernel.Directions
+    private static int PackedBase(float[] weights, int ld) => OriginOf(weights) + (ld < TKernel.Directions
         ? ld * TKernel.Section0
-        : (TKernel.Directions * TKernel.Section0) + ((ld - TKernel.Directions) * TKernel.SectionN);
+        : (TKernel.Directions * TKernel.Section0) + ((ld - TKernel.Directions) * TKernel.SectionN));
 
     // Where a tensor of (layer, direction) ld starts in the PyTorch-order buffer, from the shared layout; -1 when absent.
     private int Offset(int ld, ParameterRole role) => Parameters.Layout.Find(ld / TKernel.Directions, ld % TKernel.Directions, role)?.Offset ?? -1;

@@ -123,12 +123,15 @@ public static class VectorMath
         Vector256<float> r = MulAdd(n, Vector256.Create(-Ln2Hi), z);
         r = MulAdd(n, Vector256.Create(-Ln2Lo), r);
 
-        Vector256<float> p = MulAdd(Vector256.Create(ExpP0), r, Vector256.Create(ExpP1));
-        p = MulAdd(p, r, Vector256.Create(ExpP2));
-        p = MulAdd(p, r, Vector256.Create(ExpP3));
-        p = MulAdd(p, r, Vector256.Create(ExpP4));
-        p = MulAdd(p, r, Vector256.Create(ExpP5));
-        p = MulAdd(p, r * r, r) + Vector256<float>.One;
+        // Estrin's scheme: the degree-5 part as (P5 + P4 r) + (P3 + P2 r) r^2 + (P1 + P0 r) r^4, three FMAs deep
+        // instead of Horner's five.
+        Vector256<float> r2 = r * r;
+        Vector256<float> c1 = MulAdd(Vector256.Create(ExpP4), r, Vector256.Create(ExpP5));
+        Vector256<float> c2 = MulAdd(Vector256.Create(ExpP2), r, Vector256.Create(ExpP3));
+        Vector256<float> c3 = MulAdd(Vector256.Create(ExpP0), r, Vector256.Create(ExpP1));
+        Vector256<float> p = MulAdd(c2, r2, c1);
+        p = MulAdd(c3, r2 * r2, p);
+        p = MulAdd(p, r2, r) + Vector256<float>.One;
 
         // Scale by 2^n as 2^n1 * 2^n2 (n1, n2 >= -75): the first product stays normal, so a denormal
         // result is rounded only once.
@@ -221,12 +224,15 @@ public static class VectorMath
         Vector512<float> r = MulAdd(n, Vector512.Create(-Ln2Hi), z);
         r = MulAdd(n, Vector512.Create(-Ln2Lo), r);
 
-        Vector512<float> p = MulAdd(Vector512.Create(ExpP0), r, Vector512.Create(ExpP1));
-        p = MulAdd(p, r, Vector512.Create(ExpP2));
-        p = MulAdd(p, r, Vector512.Create(ExpP3));
-        p = MulAdd(p, r, Vector512.Create(ExpP4));
-        p = MulAdd(p, r, Vector512.Create(ExpP5));
-        p = MulAdd(p, r * r, r) + Vector512<float>.One;
+        // Estrin's scheme: the degree-5 part as (P5 + P4 r) + (P3 + P2 r) r^2 + (P1 + P0 r) r^4, three FMAs deep
+        // instead of Horner's five.
+        Vector512<float> r2 = r * r;
+        Vector512<float> c1 = MulAdd(Vector512.Create(ExpP4), r, Vector512.Create(ExpP5));
+        Vector512<float> c2 = MulAdd(Vector512.Create(ExpP2), r, Vector512.Create(ExpP3));
+        Vector512<float> c3 = MulAdd(Vector512.Create(ExpP0), r, Vector512.Create(ExpP1));
+        Vector512<float> p = MulAdd(c2, r2, c1);
+        p = MulAdd(c3, r2 * r2, p);
+        p = MulAdd(p, r2, r) + Vector512<float>.One;
 
         Vector512<int> ni = shifted.AsInt32() - Vector512.Create(RoundShifterBits);
         Vector512<int> n1 = Vector512.ShiftRightArithmetic(ni, 1);
@@ -289,12 +295,15 @@ public static class VectorMath
         Vector128<float> r = Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2Hi), z);
         r = Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2Lo), r);
 
-        Vector128<float> p = Vector128.MultiplyAddEstimate(Vector128.Create(ExpP0), r, Vector128.Create(ExpP1));
-        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(ExpP2));
-        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(ExpP3));
-        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(ExpP4));
-        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(ExpP5));
-        p = Vector128.MultiplyAddEstimate(p, r * r, r) + Vector128<float>.One;
+        // Estrin's scheme: the degree-5 part as (P5 + P4 r) + (P3 + P2 r) r^2 + (P1 + P0 r) r^4, three FMAs deep
+        // instead of Horner's five.
+        Vector128<float> r2 = r * r;
+        Vector128<float> c1 = Vector128.MultiplyAddEstimate(Vector128.Create(ExpP4), r, Vector128.Create(ExpP5));
+        Vector128<float> c2 = Vector128.MultiplyAddEstimate(Vector128.Create(ExpP2), r, Vector128.Create(ExpP3));
+        Vector128<float> c3 = Vector128.MultiplyAddEstimate(Vector128.Create(ExpP0), r, Vector128.Create(ExpP1));
+        Vector128<float> p = Vector128.MultiplyAddEstimate(c2, r2, c1);
+        p = Vector128.MultiplyAddEstimate(c3, r2 * r2, p);
+        p = Vector128.MultiplyAddEstimate(p, r2, r) + Vector128<float>.One;
 
         // Scale by 2^n as 2^n1 * 2^n2 (n1, n2 >= -75): the first product stays normal, so a denormal
         // result is rounded only once.
@@ -364,12 +373,14 @@ public static class VectorMath
         float r = MulAdd(n, -Ln2Hi, z);
         r = MulAdd(n, -Ln2Lo, r);
 
-        float p = MulAdd(ExpP0, r, ExpP1);
-        p = MulAdd(p, r, ExpP2);
-        p = MulAdd(p, r, ExpP3);
-        p = MulAdd(p, r, ExpP4);
-        p = MulAdd(p, r, ExpP5);
-        p = MulAdd(p, r * r, r) + 1f;
+        // Estrin's scheme, as in the vector forms.
+        float r2 = r * r;
+        float c1 = MulAdd(ExpP4, r, ExpP5);
+        float c2 = MulAdd(ExpP2, r, ExpP3);
+        float c3 = MulAdd(ExpP0, r, ExpP1);
+        float p = MulAdd(c2, r2, c1);
+        p = MulAdd(c3, r2 * r2, p);
+        p = MulAdd(p, r2, r) + 1f;
 
         int ni = BitConverter.SingleToInt32Bits(shifted) - RoundShifterBits;
         int n1 = ni >> 1;

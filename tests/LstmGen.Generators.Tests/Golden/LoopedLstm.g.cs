@@ -147,10 +147,19 @@ namespace Golden
                     global::System.Runtime.Intrinsics.Vector256<float> af1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(cb + 40));
                     global::System.Runtime.Intrinsics.Vector256<float> ag1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(cb + 48));
                     global::System.Runtime.Intrinsics.Vector256<float> ao1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(cb + 56));
-                    for (int k = 0; k < 64; k++)
+                    // Term k goes to chain k mod 2: 2 FMA chains per gate, added pairwise at the end.
+                    global::System.Runtime.Intrinsics.Vector256<float> b1i0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1f0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1g0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1o0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1i1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1f1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1g1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1o1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    for (int k = 0; k < 64; k += 2)
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, k));
-                        ref float wk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, (k * 256) + cb);
+                        ref float wk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, ((k) * 256) + cb);
                         ai0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, 0), ai0);
                         af0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, 8), af0);
                         ag0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, 16), ag0);
@@ -159,7 +168,114 @@ namespace Golden
                         af1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, 40), af1);
                         ag1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, 48), ag1);
                         ao1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, 56), ao1);
+                        global::System.Runtime.Intrinsics.Vector256<float> hk1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, k + 1));
+                        ref float wk1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, ((k + 1) * 256) + cb);
+                        b1i0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk1, 0), b1i0);
+                        b1f0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk1, 8), b1f0);
+                        b1g0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk1, 16), b1g0);
+                        b1o0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk1, 24), b1o0);
+                        b1i1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk1, 32), b1i1);
+                        b1f1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk1, 40), b1f1);
+                        b1g1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk1, 48), b1g1);
+                        b1o1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk1, 56), b1o1);
                     }
+                    ai0 += b1i0;
+                    af0 += b1f0;
+                    ag0 += b1g0;
+                    ao0 += b1o0;
+                    ai1 += b1i1;
+                    af1 += b1f1;
+                    ag1 += b1g1;
+                    ao1 += b1o1;
+
+                    // Blocks 0 and 1 of the tile.
+                    {
+                        (global::System.Runtime.Intrinsics.Vector256<float> i0, global::System.Runtime.Intrinsics.Vector256<float> f0) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai0, af0);
+                        (global::System.Runtime.Intrinsics.Vector256<float> i1, global::System.Runtime.Intrinsics.Vector256<float> f1) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai1, af1);
+                        (global::System.Runtime.Intrinsics.Vector256<float> o0, global::System.Runtime.Intrinsics.Vector256<float> o1) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ao0, ao1);
+                        (global::System.Runtime.Intrinsics.Vector256<float> g0, global::System.Runtime.Intrinsics.Vector256<float> g1) = global::LstmGen.Kernels.VectorMath.TanhPair(ag0, ag1);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i0, ref gates, (nuint)(cb));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f0, ref gates, (nuint)(cb + 8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g0, ref gates, (nuint)(cb + 16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o0, ref gates, (nuint)(cb + 24));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i1, ref gates, (nuint)(cb + 32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f1, ref gates, (nuint)(cb + 40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g1, ref gates, (nuint)(cb + 48));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o1, ref gates, (nuint)(cb + 56));
+                        // c = f * c + i * g; h = o * tanh(c).
+                        global::System.Runtime.Intrinsics.Vector256<float> cn0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(f0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, (nuint)(u0)), i0 * g0);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(cn0, ref c, (nuint)(u0));
+                        global::System.Runtime.Intrinsics.Vector256<float> cn1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(f1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, (nuint)(u0 + 8)), i1 * g1);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(cn1, ref c, (nuint)(u0 + 8));
+                        (global::System.Runtime.Intrinsics.Vector256<float> tc0, global::System.Runtime.Intrinsics.Vector256<float> tc1) = global::LstmGen.Kernels.VectorMath.TanhPair(cn0, cn1);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tc0, ref tanhc, (nuint)(u0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o0 * tc0, ref h, (nuint)(u0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tc1, ref tanhc, (nuint)(u0 + 8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o1 * tc1, ref h, (nuint)(u0 + 8));
+                    }
+                }
+            }
+
+            /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            public static void Cell512(ref float wh, ref float xp, ref float h, ref float c, ref float rec)
+            {
+                // h (and c) before the step go to the record; the products read h from there, so h can be updated in place.
+                ref float hp = ref rec;
+                global::LstmGen.CompilerServices.VectorCopy.Copy(ref h, ref hp, 64);
+                ref float cp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 64);
+                ref float gates = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 128);
+                ref float tanhc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 384);
+                global::LstmGen.CompilerServices.VectorCopy.Copy(ref c, ref cp, 64);
+
+                // 8 block(s) of 8 units, 2 per tile; the gates i, f, g, o of a block are 4 adjacent vectors.
+                for (int blk = 0; blk + 2 <= 8; blk += 2)
+                {
+                    int cb = blk * 32;
+                    int u0 = blk * 8;
+                    global::System.Runtime.Intrinsics.Vector256<float> ai0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(cb));
+                    global::System.Runtime.Intrinsics.Vector256<float> af0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(cb + 8));
+                    global::System.Runtime.Intrinsics.Vector256<float> ag0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(cb + 16));
+                    global::System.Runtime.Intrinsics.Vector256<float> ao0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(cb + 24));
+                    global::System.Runtime.Intrinsics.Vector256<float> ai1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(cb + 32));
+                    global::System.Runtime.Intrinsics.Vector256<float> af1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(cb + 40));
+                    global::System.Runtime.Intrinsics.Vector256<float> ag1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(cb + 48));
+                    global::System.Runtime.Intrinsics.Vector256<float> ao1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(cb + 56));
+                    // Columns 2p and 2p + 1 of the tile in one 512-bit accumulator w{p}, in 2 chain(s).
+                    global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.Create(ai0, af0);
+                    global::System.Runtime.Intrinsics.Vector512<float> w0c1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.Create(ag0, ao0);
+                    global::System.Runtime.Intrinsics.Vector512<float> w1c1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> w2 = global::System.Runtime.Intrinsics.Vector512.Create(ai1, af1);
+                    global::System.Runtime.Intrinsics.Vector512<float> w2c1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> w3 = global::System.Runtime.Intrinsics.Vector512.Create(ag1, ao1);
+                    global::System.Runtime.Intrinsics.Vector512<float> w3c1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    for (int k = 0; k < 64; k += 2)
+                    {
+                        ref float wk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, (k * 256) + cb);
+                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, k));
+                        w0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wk, 0), w0);
+                        w1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wk, 16), w1);
+                        w2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wk, 32), w2);
+                        w3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wk, 48), w3);
+                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, k + 1));
+                        w0c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wk, 256), w0c1);
+                        w1c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wk, 272), w1c1);
+                        w2c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wk, 288), w2c1);
+                        w3c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wk, 304), w3c1);
+                    }
+                    w0 += w0c1;
+                    w1 += w1c1;
+                    w2 += w2c1;
+                    w3 += w3c1;
+                    ai0 = global::System.Runtime.Intrinsics.Vector512.GetLower(w0);
+                    af0 = global::System.Runtime.Intrinsics.Vector512.GetUpper(w0);
+                    ag0 = global::System.Runtime.Intrinsics.Vector512.GetLower(w1);
+                    ao0 = global::System.Runtime.Intrinsics.Vector512.GetUpper(w1);
+                    ai1 = global::System.Runtime.Intrinsics.Vector512.GetLower(w2);
+                    af1 = global::System.Runtime.Intrinsics.Vector512.GetUpper(w2);
+                    ag1 = global::System.Runtime.Intrinsics.Vector512.GetLower(w3);
+                    ao1 = global::System.Runtime.Intrinsics.Vector512.GetUpper(w3);
 
                     // Blocks 0 and 1 of the tile.
                     {
@@ -314,10 +430,19 @@ namespace Golden
                         global::System.Runtime.Intrinsics.Vector128<float> af1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)(cb + 40));
                         global::System.Runtime.Intrinsics.Vector128<float> ag1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)(cb + 48));
                         global::System.Runtime.Intrinsics.Vector128<float> ao1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)(cb + 56));
-                        for (int k = 0; k < 64; k++)
+                        // Term k goes to chain k mod 2: 2 FMA chains per gate, added pairwise at the end.
+                        global::System.Runtime.Intrinsics.Vector128<float> b1i0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1f0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1g0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1o0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1i1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1f1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1g1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1o1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int k = 0; k < 64; k += 2)
                         {
                             global::System.Runtime.Intrinsics.Vector128<float> hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, k));
-                            ref float wk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, (k * 256) + cb);
+                            ref float wk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, ((k) * 256) + cb);
                             ai0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk, 0), ai0);
                             af0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk, 8), af0);
                             ag0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk, 16), ag0);
@@ -326,7 +451,25 @@ namespace Golden
                             af1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk, 40), af1);
                             ag1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk, 48), ag1);
                             ao1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk, 56), ao1);
+                            global::System.Runtime.Intrinsics.Vector128<float> hk1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, k + 1));
+                            ref float wk1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, ((k + 1) * 256) + cb);
+                            b1i0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk1, 0), b1i0);
+                            b1f0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk1, 8), b1f0);
+                            b1g0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk1, 16), b1g0);
+                            b1o0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk1, 24), b1o0);
+                            b1i1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk1, 32), b1i1);
+                            b1f1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk1, 40), b1f1);
+                            b1g1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk1, 48), b1g1);
+                            b1o1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk1, 56), b1o1);
                         }
+                        ai0 += b1i0;
+                        af0 += b1f0;
+                        ag0 += b1g0;
+                        ao0 += b1o0;
+                        ai1 += b1i1;
+                        af1 += b1f1;
+                        ag1 += b1g1;
+                        ao1 += b1o1;
 
                         // Blocks 0 and 1 of the tile.
                         {
@@ -364,10 +507,19 @@ namespace Golden
                         global::System.Runtime.Intrinsics.Vector128<float> af1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)((cb + 40 + 4)));
                         global::System.Runtime.Intrinsics.Vector128<float> ag1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)((cb + 48 + 4)));
                         global::System.Runtime.Intrinsics.Vector128<float> ao1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)((cb + 56 + 4)));
-                        for (int k = 0; k < 64; k++)
+                        // Term k goes to chain k mod 2: 2 FMA chains per gate, added pairwise at the end.
+                        global::System.Runtime.Intrinsics.Vector128<float> b1i0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1f0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1g0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1o0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1i1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1f1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1g1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1o1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int k = 0; k < 64; k += 2)
                         {
                             global::System.Runtime.Intrinsics.Vector128<float> hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, k));
-                            ref float wk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, (k * 256) + cb);
+                            ref float wk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, ((k) * 256) + cb);
                             ai0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk, 4), ai0);
                             af0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk, 12), af0);
                             ag0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk, 20), ag0);
@@ -376,7 +528,25 @@ namespace Golden
                             af1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk, 44), af1);
                             ag1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk, 52), ag1);
                             ao1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk, 60), ao1);
+                            global::System.Runtime.Intrinsics.Vector128<float> hk1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, k + 1));
+                            ref float wk1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, ((k + 1) * 256) + cb);
+                            b1i0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk1, 4), b1i0);
+                            b1f0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk1, 12), b1f0);
+                            b1g0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk1, 20), b1g0);
+                            b1o0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk1, 28), b1o0);
+                            b1i1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk1, 36), b1i1);
+                            b1f1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk1, 44), b1f1);
+                            b1g1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk1, 52), b1g1);
+                            b1o1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk1, 60), b1o1);
                         }
+                        ai0 += b1i0;
+                        af0 += b1f0;
+                        ag0 += b1g0;
+                        ao0 += b1o0;
+                        ai1 += b1i1;
+                        af1 += b1f1;
+                        ag1 += b1g1;
+                        ao1 += b1o1;
 
                         // Blocks 0 and 1 of the tile.
                         {

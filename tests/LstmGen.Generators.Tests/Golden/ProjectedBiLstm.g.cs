@@ -143,22 +143,112 @@ namespace Golden
                     global::System.Runtime.Intrinsics.Vector256<float> af0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(8));
                     global::System.Runtime.Intrinsics.Vector256<float> ag0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(16));
                     global::System.Runtime.Intrinsics.Vector256<float> ao0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(24));
+                    // Term k goes to chain k mod 2: 2 FMA chains per gate, added pairwise at the end.
+                    global::System.Runtime.Intrinsics.Vector256<float> b1i0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1f0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1g0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1o0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> hk;
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 0));
                     ai0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ai0);
                     af0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), af0);
                     ag0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), ag0);
                     ao0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), ao0);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
-                    ai0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), ai0);
-                    af0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), af0);
-                    ag0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), ag0);
-                    ao0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), ao0);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
+                    b1i0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), b1i0);
+                    b1f0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), b1f0);
+                    b1g0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), b1g0);
+                    b1o0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), b1o0);
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
                     ai0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), ai0);
                     af0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), af0);
                     ag0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), ag0);
                     ao0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), ao0);
+                    ai0 += b1i0;
+                    af0 += b1f0;
+                    ag0 += b1g0;
+                    ao0 += b1o0;
+                    {
+                        // i and f in one 512-bit evaluation where that is accelerated.
+                        (global::System.Runtime.Intrinsics.Vector256<float> i, global::System.Runtime.Intrinsics.Vector256<float> f) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai0, af0);
+                        global::System.Runtime.Intrinsics.Vector256<float> g = global::LstmGen.Kernels.VectorMath.Tanh(ag0);
+                        global::System.Runtime.Intrinsics.Vector256<float> o = global::LstmGen.Kernels.VectorMath.Sigmoid(ao0);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gates, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gates, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gates, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gates, (nuint)(24));
+                        // c = f * c + i * g; h = o * tanh(c).
+                        global::System.Runtime.Intrinsics.Vector256<float> cn = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(f, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, (nuint)(0)), i * g);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(cn, ref c, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256<float> tc = global::LstmGen.Kernels.VectorMath.Tanh(cn);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tc, ref tanhc, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o * tc, ref hfull, (nuint)(0));
+                    }
+                }
+
+                // Projection h = W_hr h_full, broadcast form over the 8 units.
+                ref float wr = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, 128);
+                // h lanes 0..7.
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> acc = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    acc = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hfull, 0)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, 0), acc);
+                    acc = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hfull, 1)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, 8), acc);
+                    acc = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hfull, 2)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, 16), acc);
+                    acc = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hfull, 3)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, 24), acc);
+                    acc = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hfull, 4)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, 32), acc);
+                    acc = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hfull, 5)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, 40), acc);
+                    acc = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hfull, 6)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, 48), acc);
+                    acc = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hfull, 7)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, 56), acc);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc, ref h, 0);
+                }
+            }
+
+            /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            public static void Cell512(ref float wh, ref float xp, ref float h, ref float c, ref float rec)
+            {
+                // h (and c) before the step go to the record; the products read h from there, so h can be updated in place.
+                ref float hp = ref rec;
+                global::LstmGen.CompilerServices.VectorCopy.Copy(ref h, ref hp, 8);
+                ref float cp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 8);
+                ref float gates = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 16);
+                ref float tanhc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 48);
+                ref float hfull = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 56);
+                global::LstmGen.CompilerServices.VectorCopy.Copy(ref c, ref cp, 8);
+
+                // Units 0..7: gates i, f, g, o of 1 block(s) in packed columns 0..31.
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> ai0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> af0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector256<float> ag0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256<float> ao0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(24));
+                    // Columns 2p and 2p + 1 of the tile in one 512-bit accumulator w{p}, in 2 chain(s).
+                    global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.Create(ai0, af0);
+                    global::System.Runtime.Intrinsics.Vector512<float> w0c1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.Create(ag0, ao0);
+                    global::System.Runtime.Intrinsics.Vector512<float> w1c1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 0));
+                        w0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 0), w0);
+                        w1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 16), w1);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
+                        w0c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 32), w0c1);
+                        w1c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 48), w1c1);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
+                        w0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 64), w0);
+                        w1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 80), w1);
+                    }
+                    w0 += w0c1;
+                    w1 += w1c1;
+                    ai0 = global::System.Runtime.Intrinsics.Vector512.GetLower(w0);
+                    af0 = global::System.Runtime.Intrinsics.Vector512.GetUpper(w0);
+                    ag0 = global::System.Runtime.Intrinsics.Vector512.GetLower(w1);
+                    ao0 = global::System.Runtime.Intrinsics.Vector512.GetUpper(w1);
+
                     {
                         // i and f in one 512-bit evaluation where that is accelerated.
                         (global::System.Runtime.Intrinsics.Vector256<float> i, global::System.Runtime.Intrinsics.Vector256<float> f) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai0, af0);
@@ -278,10 +368,19 @@ namespace Golden
                     global::System.Runtime.Intrinsics.Vector256<float> ag0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp_1, (nuint)(16));
                     global::System.Runtime.Intrinsics.Vector256<float> ao0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp_0, (nuint)(24));
                     global::System.Runtime.Intrinsics.Vector256<float> ao0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp_1, (nuint)(24));
+                    // Term k goes to chain k mod 2: 2 FMA chains per gate, added pairwise at the end.
+                    global::System.Runtime.Intrinsics.Vector256<float> b1i0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1i0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1f0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1f0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1g0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1g0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1o0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1o0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> hk_0;
                     global::System.Runtime.Intrinsics.Vector256<float> hk_1;
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 0));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 0));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 0));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 0));
                     ai0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ai0_0);
                     ai0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ai0_1);
                     af0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), af0_0);
@@ -290,18 +389,18 @@ namespace Golden
                     ag0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), ag0_1);
                     ao0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), ao0_0);
                     ao0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), ao0_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 1));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 1));
-                    ai0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), ai0_0);
-                    ai0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), ai0_1);
-                    af0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), af0_0);
-                    af0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), af0_1);
-                    ag0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), ag0_0);
-                    ag0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), ag0_1);
-                    ao0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), ao0_0);
-                    ao0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), ao0_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 2));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 2));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 1));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 1));
+                    b1i0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), b1i0_0);
+                    b1i0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), b1i0_1);
+                    b1f0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), b1f0_0);
+                    b1f0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), b1f0_1);
+                    b1g0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), b1g0_0);
+                    b1g0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), b1g0_1);
+                    b1o0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), b1o0_0);
+                    b1o0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), b1o0_1);
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 2));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 2));
                     ai0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), ai0_0);
                     ai0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), ai0_1);
                     af0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), af0_0);
@@ -310,6 +409,14 @@ namespace Golden
                     ag0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), ag0_1);
                     ao0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), ao0_0);
                     ao0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), ao0_1);
+                    ai0_0 += b1i0_0;
+                    ai0_1 += b1i0_1;
+                    af0_0 += b1f0_0;
+                    af0_1 += b1f0_1;
+                    ag0_0 += b1g0_0;
+                    ag0_1 += b1g0_1;
+                    ao0_0 += b1o0_0;
+                    ao0_1 += b1o0_1;
                     {
                         // i and f in one 512-bit evaluation where that is accelerated.
                         (global::System.Runtime.Intrinsics.Vector256<float> i_0, global::System.Runtime.Intrinsics.Vector256<float> f_0) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai0_0, af0_0);
@@ -422,6 +529,11 @@ namespace Golden
                         global::System.Runtime.Intrinsics.Vector128<float> af0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)(8));
                         global::System.Runtime.Intrinsics.Vector128<float> ag0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)(16));
                         global::System.Runtime.Intrinsics.Vector128<float> ao0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)(24));
+                        // Term k goes to chain k mod 2: 2 FMA chains per gate, added pairwise at the end.
+                        global::System.Runtime.Intrinsics.Vector128<float> b1i0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1f0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1g0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1o0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> hk;
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
                         ai0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 0), ai0);
@@ -429,15 +541,19 @@ namespace Golden
                         ag0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 16), ag0);
                         ao0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 24), ao0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
-                        ai0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 32), ai0);
-                        af0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 40), af0);
-                        ag0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 48), ag0);
-                        ao0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 56), ao0);
+                        b1i0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 32), b1i0);
+                        b1f0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 40), b1f0);
+                        b1g0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 48), b1g0);
+                        b1o0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 56), b1o0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
                         ai0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 64), ai0);
                         af0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 72), af0);
                         ag0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 80), ag0);
                         ao0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 88), ao0);
+                        ai0 += b1i0;
+                        af0 += b1f0;
+                        ag0 += b1g0;
+                        ao0 += b1o0;
                         {
                             // i and f in one 512-bit evaluation where that is accelerated.
                             (global::System.Runtime.Intrinsics.Vector128<float> i, global::System.Runtime.Intrinsics.Vector128<float> f) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai0, af0);
@@ -461,6 +577,11 @@ namespace Golden
                         global::System.Runtime.Intrinsics.Vector128<float> af0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)(12));
                         global::System.Runtime.Intrinsics.Vector128<float> ag0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)(20));
                         global::System.Runtime.Intrinsics.Vector128<float> ao0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)(28));
+                        // Term k goes to chain k mod 2: 2 FMA chains per gate, added pairwise at the end.
+                        global::System.Runtime.Intrinsics.Vector128<float> b1i0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1f0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1g0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1o0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> hk;
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
                         ai0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 4), ai0);
@@ -468,15 +589,19 @@ namespace Golden
                         ag0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 20), ag0);
                         ao0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 28), ao0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
-                        ai0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 36), ai0);
-                        af0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 44), af0);
-                        ag0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 52), ag0);
-                        ao0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 60), ao0);
+                        b1i0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 36), b1i0);
+                        b1f0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 44), b1f0);
+                        b1g0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 52), b1g0);
+                        b1o0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 60), b1o0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
                         ai0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 68), ai0);
                         af0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 76), af0);
                         ag0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 84), ag0);
                         ao0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 92), ao0);
+                        ai0 += b1i0;
+                        af0 += b1f0;
+                        ag0 += b1g0;
+                        ao0 += b1o0;
                         {
                             // i and f in one 512-bit evaluation where that is accelerated.
                             (global::System.Runtime.Intrinsics.Vector128<float> i, global::System.Runtime.Intrinsics.Vector128<float> f) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai0, af0);
@@ -657,6 +782,15 @@ namespace Golden
                         global::System.Runtime.Intrinsics.Vector128<float> ag0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp_1, (nuint)(16));
                         global::System.Runtime.Intrinsics.Vector128<float> ao0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp_0, (nuint)(24));
                         global::System.Runtime.Intrinsics.Vector128<float> ao0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp_1, (nuint)(24));
+                        // Term k goes to chain k mod 2: 2 FMA chains per gate, added pairwise at the end.
+                        global::System.Runtime.Intrinsics.Vector128<float> b1i0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1i0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1f0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1f0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1g0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1g0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1o0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1o0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> hk_0;
                         global::System.Runtime.Intrinsics.Vector128<float> hk_1;
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 0));
@@ -671,14 +805,14 @@ namespace Golden
                         ao0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 24), ao0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 1));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 1));
-                        ai0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 32), ai0_0);
-                        ai0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 32), ai0_1);
-                        af0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 40), af0_0);
-                        af0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 40), af0_1);
-                        ag0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 48), ag0_0);
-                        ag0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 48), ag0_1);
-                        ao0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 56), ao0_0);
-                        ao0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 56), ao0_1);
+                        b1i0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 32), b1i0_0);
+                        b1i0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 32), b1i0_1);
+                        b1f0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 40), b1f0_0);
+                        b1f0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 40), b1f0_1);
+                        b1g0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 48), b1g0_0);
+                        b1g0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 48), b1g0_1);
+                        b1o0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 56), b1o0_0);
+                        b1o0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 56), b1o0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 2));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 2));
                         ai0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 64), ai0_0);
@@ -689,6 +823,14 @@ namespace Golden
                         ag0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 80), ag0_1);
                         ao0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 88), ao0_0);
                         ao0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 88), ao0_1);
+                        ai0_0 += b1i0_0;
+                        ai0_1 += b1i0_1;
+                        af0_0 += b1f0_0;
+                        af0_1 += b1f0_1;
+                        ag0_0 += b1g0_0;
+                        ag0_1 += b1g0_1;
+                        ao0_0 += b1o0_0;
+                        ao0_1 += b1o0_1;
                         {
                             // i and f in one 512-bit evaluation where that is accelerated.
                             (global::System.Runtime.Intrinsics.Vector128<float> i_0, global::System.Runtime.Intrinsics.Vector128<float> f_0) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai0_0, af0_0);
@@ -725,6 +867,15 @@ namespace Golden
                         global::System.Runtime.Intrinsics.Vector128<float> ag0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp_1, (nuint)(20));
                         global::System.Runtime.Intrinsics.Vector128<float> ao0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp_0, (nuint)(28));
                         global::System.Runtime.Intrinsics.Vector128<float> ao0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp_1, (nuint)(28));
+                        // Term k goes to chain k mod 2: 2 FMA chains per gate, added pairwise at the end.
+                        global::System.Runtime.Intrinsics.Vector128<float> b1i0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1i0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1f0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1f0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1g0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1g0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1o0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1o0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> hk_0;
                         global::System.Runtime.Intrinsics.Vector128<float> hk_1;
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 0));
@@ -739,14 +890,14 @@ namespace Golden
                         ao0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 28), ao0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 1));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 1));
-                        ai0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 36), ai0_0);
-                        ai0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 36), ai0_1);
-                        af0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 44), af0_0);
-                        af0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 44), af0_1);
-                        ag0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 52), ag0_0);
-                        ag0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 52), ag0_1);
-                        ao0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 60), ao0_0);
-                        ao0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 60), ao0_1);
+                        b1i0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 36), b1i0_0);
+                        b1i0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 36), b1i0_1);
+                        b1f0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 44), b1f0_0);
+                        b1f0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 44), b1f0_1);
+                        b1g0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 52), b1g0_0);
+                        b1g0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 52), b1g0_1);
+                        b1o0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 60), b1o0_0);
+                        b1o0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 60), b1o0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 2));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 2));
                         ai0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 68), ai0_0);
@@ -757,6 +908,14 @@ namespace Golden
                         ag0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 84), ag0_1);
                         ao0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 92), ao0_0);
                         ao0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 92), ao0_1);
+                        ai0_0 += b1i0_0;
+                        ai0_1 += b1i0_1;
+                        af0_0 += b1f0_0;
+                        af0_1 += b1f0_1;
+                        ag0_0 += b1g0_0;
+                        ag0_1 += b1g0_1;
+                        ao0_0 += b1o0_0;
+                        ao0_1 += b1o0_1;
                         {
                             // i and f in one 512-bit evaluation where that is accelerated.
                             (global::System.Runtime.Intrinsics.Vector128<float> i_0, global::System.Runtime.Intrinsics.Vector128<float> f_0) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai0_0, af0_0);

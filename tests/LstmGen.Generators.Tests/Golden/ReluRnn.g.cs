@@ -134,15 +134,66 @@ namespace Golden
                 // Units 0..3 (lanes 4..7 of the last block padding): gates a of 1 block(s) in packed columns 0..7.
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> aa0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(0));
+                    // Term k goes to chain k mod 4: 4 FMA chains per gate, added pairwise at the end.
+                    global::System.Runtime.Intrinsics.Vector256<float> b1a0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b2a0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b3a0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> hk;
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 0));
                     aa0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), aa0);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
-                    aa0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), aa0);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
-                    aa0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), aa0);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 3));
-                    aa0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), aa0);
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
+                    b1a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), b1a0);
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
+                    b2a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), b2a0);
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
+                    b3a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), b3a0);
+                    aa0 += b2a0;
+                    b1a0 += b3a0;
+                    aa0 += b1a0;
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> hv = global::System.Runtime.Intrinsics.Vector256.Max(aa0, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(hv, ref gates, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(hv, ref h, (nuint)(0));
+                    }
+                }
+            }
+
+            /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            public static void Cell512(ref float wh, ref float xp, ref float h, ref float c, ref float rec)
+            {
+                // h (and c) before the step go to the record; the products read h from there, so h can be updated in place.
+                ref float hp = ref rec;
+                global::LstmGen.CompilerServices.VectorCopy.Copy(ref h, ref hp, 8);
+                ref float gates = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 8);
+
+                // Units 0..3 (lanes 4..7 of the last block padding): gates a of 1 block(s) in packed columns 0..7.
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> aa0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(0));
+                    // Columns 2p and 2p + 1 of the tile in one 512-bit accumulator w{p}, in 4 chain(s).
+                    global::System.Runtime.Intrinsics.Vector256<float> b1a0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b2a0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b3a0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 0));
+                        aa0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.GetLower(hk), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), aa0);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
+                        b1a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.GetLower(hk1), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), b1a0);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
+                        b2a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.GetLower(hk2), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), b2a0);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
+                        b3a0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.GetLower(hk3), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), b3a0);
+                    }
+                    aa0 += b2a0;
+                    b1a0 += b3a0;
+                    aa0 += b1a0;
+
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> hv = global::System.Runtime.Intrinsics.Vector256.Max(aa0, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(hv, ref gates, (nuint)(0));
@@ -187,24 +238,37 @@ namespace Golden
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> aa0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp_0, (nuint)(0));
                     global::System.Runtime.Intrinsics.Vector256<float> aa0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp_1, (nuint)(0));
+                    // Term k goes to chain k mod 4: 4 FMA chains per gate, added pairwise at the end.
+                    global::System.Runtime.Intrinsics.Vector256<float> b1a0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b2a0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b2a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b3a0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b3a0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> hk_0;
                     global::System.Runtime.Intrinsics.Vector256<float> hk_1;
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 0));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 0));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 0));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 0));
                     aa0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), aa0_0);
                     aa0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), aa0_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 1));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 1));
-                    aa0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), aa0_0);
-                    aa0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), aa0_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 2));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 2));
-                    aa0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), aa0_0);
-                    aa0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), aa0_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 3));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 3));
-                    aa0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), aa0_0);
-                    aa0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), aa0_1);
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 1));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 1));
+                    b1a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), b1a0_0);
+                    b1a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), b1a0_1);
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 2));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 2));
+                    b2a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), b2a0_0);
+                    b2a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), b2a0_1);
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 3));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 3));
+                    b3a0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), b3a0_0);
+                    b3a0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), b3a0_1);
+                    aa0_0 += b2a0_0;
+                    aa0_1 += b2a0_1;
+                    b1a0_0 += b3a0_0;
+                    b1a0_1 += b3a0_1;
+                    aa0_0 += b1a0_0;
+                    aa0_1 += b1a0_1;
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> hv_0 = global::System.Runtime.Intrinsics.Vector256.Max(aa0_0, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
                         global::System.Runtime.Intrinsics.Vector256<float> hv_1 = global::System.Runtime.Intrinsics.Vector256.Max(aa0_1, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
@@ -251,15 +315,22 @@ namespace Golden
                     // Lanes 0..3 of each block of 8.
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> aa0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)(0));
+                        // Term k goes to chain k mod 4: 4 FMA chains per gate, added pairwise at the end.
+                        global::System.Runtime.Intrinsics.Vector128<float> b1a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b2a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b3a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> hk;
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
                         aa0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 0), aa0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
-                        aa0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 8), aa0);
+                        b1a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 8), b1a0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
-                        aa0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 16), aa0);
+                        b2a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 16), b2a0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 3));
-                        aa0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 24), aa0);
+                        b3a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 24), b3a0);
+                        aa0 += b2a0;
+                        b1a0 += b3a0;
+                        aa0 += b1a0;
                         {
                             global::System.Runtime.Intrinsics.Vector128<float> hv = global::System.Runtime.Intrinsics.Vector128.Max(aa0, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(hv, ref gates, (nuint)(0));
@@ -269,15 +340,22 @@ namespace Golden
                     // Lanes 4..7 of each block of 8.
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> aa0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)(4));
+                        // Term k goes to chain k mod 4: 4 FMA chains per gate, added pairwise at the end.
+                        global::System.Runtime.Intrinsics.Vector128<float> b1a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b2a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b3a0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> hk;
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
                         aa0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 4), aa0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
-                        aa0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 12), aa0);
+                        b1a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 12), b1a0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
-                        aa0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 20), aa0);
+                        b2a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 20), b2a0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 3));
-                        aa0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 28), aa0);
+                        b3a0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 28), b3a0);
+                        aa0 += b2a0;
+                        b1a0 += b3a0;
+                        aa0 += b1a0;
                         {
                             global::System.Runtime.Intrinsics.Vector128<float> hv = global::System.Runtime.Intrinsics.Vector128.Max(aa0, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(hv, ref gates, (nuint)(4));
@@ -337,6 +415,13 @@ namespace Golden
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> aa0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp_0, (nuint)(0));
                         global::System.Runtime.Intrinsics.Vector128<float> aa0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp_1, (nuint)(0));
+                        // Term k goes to chain k mod 4: 4 FMA chains per gate, added pairwise at the end.
+                        global::System.Runtime.Intrinsics.Vector128<float> b1a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b2a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b2a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b3a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b3a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> hk_0;
                         global::System.Runtime.Intrinsics.Vector128<float> hk_1;
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 0));
@@ -345,16 +430,22 @@ namespace Golden
                         aa0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 0), aa0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 1));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 1));
-                        aa0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 8), aa0_0);
-                        aa0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 8), aa0_1);
+                        b1a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 8), b1a0_0);
+                        b1a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 8), b1a0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 2));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 2));
-                        aa0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 16), aa0_0);
-                        aa0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 16), aa0_1);
+                        b2a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 16), b2a0_0);
+                        b2a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 16), b2a0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 3));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 3));
-                        aa0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 24), aa0_0);
-                        aa0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 24), aa0_1);
+                        b3a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 24), b3a0_0);
+                        b3a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 24), b3a0_1);
+                        aa0_0 += b2a0_0;
+                        aa0_1 += b2a0_1;
+                        b1a0_0 += b3a0_0;
+                        b1a0_1 += b3a0_1;
+                        aa0_0 += b1a0_0;
+                        aa0_1 += b1a0_1;
                         {
                             global::System.Runtime.Intrinsics.Vector128<float> hv_0 = global::System.Runtime.Intrinsics.Vector128.Max(aa0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
                             global::System.Runtime.Intrinsics.Vector128<float> hv_1 = global::System.Runtime.Intrinsics.Vector128.Max(aa0_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
@@ -368,6 +459,13 @@ namespace Golden
                     {
                         global::System.Runtime.Intrinsics.Vector128<float> aa0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp_0, (nuint)(4));
                         global::System.Runtime.Intrinsics.Vector128<float> aa0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp_1, (nuint)(4));
+                        // Term k goes to chain k mod 4: 4 FMA chains per gate, added pairwise at the end.
+                        global::System.Runtime.Intrinsics.Vector128<float> b1a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b2a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b2a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b3a0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b3a0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> hk_0;
                         global::System.Runtime.Intrinsics.Vector128<float> hk_1;
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 0));
@@ -376,16 +474,22 @@ namespace Golden
                         aa0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 4), aa0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 1));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 1));
-                        aa0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 12), aa0_0);
-                        aa0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 12), aa0_1);
+                        b1a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 12), b1a0_0);
+                        b1a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 12), b1a0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 2));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 2));
-                        aa0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 20), aa0_0);
-                        aa0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 20), aa0_1);
+                        b2a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 20), b2a0_0);
+                        b2a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 20), b2a0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 3));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 3));
-                        aa0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 28), aa0_0);
-                        aa0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 28), aa0_1);
+                        b3a0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 28), b3a0_0);
+                        b3a0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 28), b3a0_1);
+                        aa0_0 += b2a0_0;
+                        aa0_1 += b2a0_1;
+                        b1a0_0 += b3a0_0;
+                        b1a0_1 += b3a0_1;
+                        aa0_0 += b1a0_0;
+                        aa0_1 += b1a0_1;
                         {
                             global::System.Runtime.Intrinsics.Vector128<float> hv_0 = global::System.Runtime.Intrinsics.Vector128.Max(aa0_0, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
                             global::System.Runtime.Intrinsics.Vector128<float> hv_1 = global::System.Runtime.Intrinsics.Vector128.Max(aa0_1, global::System.Runtime.Intrinsics.Vector128<float>.Zero);

@@ -138,27 +138,118 @@ namespace Golden
                     global::System.Runtime.Intrinsics.Vector256<float> ar0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(0));
                     global::System.Runtime.Intrinsics.Vector256<float> az0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(8));
                     global::System.Runtime.Intrinsics.Vector256<float> an0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bhn, (nuint)(0));
+                    // Term k goes to chain k mod 4: 4 FMA chains per gate, added pairwise at the end.
+                    global::System.Runtime.Intrinsics.Vector256<float> b1r0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1z0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1n0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b2r0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b2z0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b2n0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b3r0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b3z0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b3n0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> hk;
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 0));
                     ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ar0);
                     az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), az0);
                     an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), an0);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
-                    ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), ar0);
-                    az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), az0);
-                    an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), an0);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
-                    ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), ar0);
-                    az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), az0);
-                    an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), an0);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 3));
-                    ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), ar0);
-                    az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), az0);
-                    an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), an0);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 4));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
+                    b1r0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), b1r0);
+                    b1z0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), b1z0);
+                    b1n0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), b1n0);
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
+                    b2r0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), b2r0);
+                    b2z0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), b2z0);
+                    b2n0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), b2n0);
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
+                    b3r0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), b3r0);
+                    b3z0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), b3z0);
+                    b3n0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), b3n0);
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4));
                     ar0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 96), ar0);
                     az0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 104), az0);
                     an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 112), an0);
+                    ar0 += b2r0;
+                    az0 += b2z0;
+                    an0 += b2n0;
+                    b1r0 += b3r0;
+                    b1z0 += b3z0;
+                    b1n0 += b3n0;
+                    ar0 += b1r0;
+                    az0 += b1z0;
+                    an0 += b1n0;
+                    {
+                        // r and z in one 512-bit evaluation where that is accelerated.
+                        (global::System.Runtime.Intrinsics.Vector256<float> r, global::System.Runtime.Intrinsics.Vector256<float> z) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ar0, az0);
+                        global::System.Runtime.Intrinsics.Vector256<float> n = global::LstmGen.Kernels.VectorMath.Tanh(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(r, an0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(16))));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gates, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gates, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n, ref gates, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(an0, ref hhn, (nuint)(0));
+                        // h = (1 - z) * n + z * h = n + z * (h - n).
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(z, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hp, (nuint)(0)) - n, n), ref h, (nuint)(0));
+                    }
+                }
+            }
+
+            /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            public static void Cell512(ref float wh, ref float xp, ref float h, ref float c, ref float rec)
+            {
+                // h (and c) before the step go to the record; the products read h from there, so h can be updated in place.
+                ref float hp = ref rec;
+                global::LstmGen.CompilerServices.VectorCopy.Copy(ref h, ref hp, 8);
+                ref float gates = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 8);
+                ref float hhn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 32);
+                ref float bhn = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, 144);
+
+                // Units 0..4 (lanes 5..7 of the last block padding): gates r, z, n of 1 block(s) in packed columns 0..23.
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> ar0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> az0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector256<float> an0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bhn, (nuint)(0));
+                    // Columns 2p and 2p + 1 of the tile in one 512-bit accumulator w{p}, in 4 chain(s).
+                    global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.Create(ar0, az0);
+                    global::System.Runtime.Intrinsics.Vector512<float> w0c1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> w0c2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> w0c3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1n0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b2n0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b3n0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 0));
+                        w0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 0), w0);
+                        an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.GetLower(hk), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), an0);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
+                        w0c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 24), w0c1);
+                        b1n0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.GetLower(hk1), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), b1n0);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk2 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
+                        w0c2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 48), w0c2);
+                        b2n0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.GetLower(hk2), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), b2n0);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk3 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
+                        w0c3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 72), w0c3);
+                        b3n0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.GetLower(hk3), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), b3n0);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4));
+                        w0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 96), w0);
+                        an0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.GetLower(hk), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 112), an0);
+                    }
+                    w0 += w0c2;
+                    an0 += b2n0;
+                    w0c1 += w0c3;
+                    b1n0 += b3n0;
+                    w0 += w0c1;
+                    an0 += b1n0;
+                    ar0 = global::System.Runtime.Intrinsics.Vector512.GetLower(w0);
+                    az0 = global::System.Runtime.Intrinsics.Vector512.GetUpper(w0);
+
                     {
                         // r and z in one 512-bit evaluation where that is accelerated.
                         (global::System.Runtime.Intrinsics.Vector256<float> r, global::System.Runtime.Intrinsics.Vector256<float> z) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ar0, az0);
@@ -226,48 +317,85 @@ namespace Golden
                     global::System.Runtime.Intrinsics.Vector256<float> az0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp_1, (nuint)(8));
                     global::System.Runtime.Intrinsics.Vector256<float> an0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bhn, (nuint)(0));
                     global::System.Runtime.Intrinsics.Vector256<float> an0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bhn, (nuint)(0));
+                    // Term k goes to chain k mod 4: 4 FMA chains per gate, added pairwise at the end.
+                    global::System.Runtime.Intrinsics.Vector256<float> b1r0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1r0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1z0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1z0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1n0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1n0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b2r0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b2r0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b2z0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b2z0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b2n0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b2n0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b3r0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b3r0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b3z0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b3z0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b3n0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b3n0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> hk_0;
                     global::System.Runtime.Intrinsics.Vector256<float> hk_1;
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 0));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 0));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 0));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 0));
                     ar0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ar0_0);
                     ar0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ar0_1);
                     az0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), az0_0);
                     az0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), az0_1);
                     an0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), an0_0);
                     an0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), an0_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 1));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 1));
-                    ar0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), ar0_0);
-                    ar0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), ar0_1);
-                    az0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), az0_0);
-                    az0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), az0_1);
-                    an0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), an0_0);
-                    an0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), an0_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 2));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 2));
-                    ar0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), ar0_0);
-                    ar0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), ar0_1);
-                    az0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), az0_0);
-                    az0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), az0_1);
-                    an0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), an0_0);
-                    an0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), an0_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 3));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 3));
-                    ar0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), ar0_0);
-                    ar0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), ar0_1);
-                    az0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), az0_0);
-                    az0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), az0_1);
-                    an0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), an0_0);
-                    an0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), an0_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 4));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 4));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 1));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 1));
+                    b1r0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), b1r0_0);
+                    b1r0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), b1r0_1);
+                    b1z0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), b1z0_0);
+                    b1z0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), b1z0_1);
+                    b1n0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), b1n0_0);
+                    b1n0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), b1n0_1);
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 2));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 2));
+                    b2r0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), b2r0_0);
+                    b2r0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), b2r0_1);
+                    b2z0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), b2z0_0);
+                    b2z0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), b2z0_1);
+                    b2n0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), b2n0_0);
+                    b2n0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), b2n0_1);
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 3));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 3));
+                    b3r0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), b3r0_0);
+                    b3r0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), b3r0_1);
+                    b3z0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), b3z0_0);
+                    b3z0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), b3z0_1);
+                    b3n0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), b3n0_0);
+                    b3n0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), b3n0_1);
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 4));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 4));
                     ar0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 96), ar0_0);
                     ar0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 96), ar0_1);
                     az0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 104), az0_0);
                     az0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 104), az0_1);
                     an0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 112), an0_0);
                     an0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 112), an0_1);
+                    ar0_0 += b2r0_0;
+                    ar0_1 += b2r0_1;
+                    az0_0 += b2z0_0;
+                    az0_1 += b2z0_1;
+                    an0_0 += b2n0_0;
+                    an0_1 += b2n0_1;
+                    b1r0_0 += b3r0_0;
+                    b1r0_1 += b3r0_1;
+                    b1z0_0 += b3z0_0;
+                    b1z0_1 += b3z0_1;
+                    b1n0_0 += b3n0_0;
+                    b1n0_1 += b3n0_1;
+                    ar0_0 += b1r0_0;
+                    ar0_1 += b1r0_1;
+                    az0_0 += b1z0_0;
+                    az0_1 += b1z0_1;
+                    an0_0 += b1n0_0;
+                    an0_1 += b1n0_1;
                     {
                         // r and z in one 512-bit evaluation where that is accelerated.
                         (global::System.Runtime.Intrinsics.Vector256<float> r_0, global::System.Runtime.Intrinsics.Vector256<float> z_0) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ar0_0, az0_0);
@@ -340,27 +468,46 @@ namespace Golden
                         global::System.Runtime.Intrinsics.Vector128<float> ar0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)(0));
                         global::System.Runtime.Intrinsics.Vector128<float> az0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)(8));
                         global::System.Runtime.Intrinsics.Vector128<float> an0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bhn, (nuint)(0));
+                        // Term k goes to chain k mod 4: 4 FMA chains per gate, added pairwise at the end.
+                        global::System.Runtime.Intrinsics.Vector128<float> b1r0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1z0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1n0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b2r0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b2z0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b2n0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b3r0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b3z0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b3n0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> hk;
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
                         ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 0), ar0);
                         az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 8), az0);
                         an0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 16), an0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
-                        ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 24), ar0);
-                        az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 32), az0);
-                        an0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 40), an0);
+                        b1r0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 24), b1r0);
+                        b1z0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 32), b1z0);
+                        b1n0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 40), b1n0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
-                        ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 48), ar0);
-                        az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 56), az0);
-                        an0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 64), an0);
+                        b2r0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 48), b2r0);
+                        b2z0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 56), b2z0);
+                        b2n0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 64), b2n0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 3));
-                        ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 72), ar0);
-                        az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 80), az0);
-                        an0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 88), an0);
+                        b3r0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 72), b3r0);
+                        b3z0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 80), b3z0);
+                        b3n0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 88), b3n0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 4));
                         ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 96), ar0);
                         az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 104), az0);
                         an0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 112), an0);
+                        ar0 += b2r0;
+                        az0 += b2z0;
+                        an0 += b2n0;
+                        b1r0 += b3r0;
+                        b1z0 += b3z0;
+                        b1n0 += b3n0;
+                        ar0 += b1r0;
+                        az0 += b1z0;
+                        an0 += b1n0;
                         {
                             // r and z in one 512-bit evaluation where that is accelerated.
                             (global::System.Runtime.Intrinsics.Vector128<float> r, global::System.Runtime.Intrinsics.Vector128<float> z) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ar0, az0);
@@ -378,27 +525,46 @@ namespace Golden
                         global::System.Runtime.Intrinsics.Vector128<float> ar0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)(4));
                         global::System.Runtime.Intrinsics.Vector128<float> az0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)(12));
                         global::System.Runtime.Intrinsics.Vector128<float> an0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bhn, (nuint)(4));
+                        // Term k goes to chain k mod 4: 4 FMA chains per gate, added pairwise at the end.
+                        global::System.Runtime.Intrinsics.Vector128<float> b1r0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1z0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1n0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b2r0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b2z0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b2n0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b3r0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b3z0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b3n0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> hk;
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
                         ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 4), ar0);
                         az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 12), az0);
                         an0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 20), an0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
-                        ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 28), ar0);
-                        az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 36), az0);
-                        an0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 44), an0);
+                        b1r0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 28), b1r0);
+                        b1z0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 36), b1z0);
+                        b1n0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 44), b1n0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
-                        ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 52), ar0);
-                        az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 60), az0);
-                        an0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 68), an0);
+                        b2r0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 52), b2r0);
+                        b2z0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 60), b2z0);
+                        b2n0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 68), b2n0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 3));
-                        ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 76), ar0);
-                        az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 84), az0);
-                        an0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 92), an0);
+                        b3r0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 76), b3r0);
+                        b3z0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 84), b3z0);
+                        b3n0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 92), b3n0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 4));
                         ar0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 100), ar0);
                         az0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 108), az0);
                         an0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 116), an0);
+                        ar0 += b2r0;
+                        az0 += b2z0;
+                        an0 += b2n0;
+                        b1r0 += b3r0;
+                        b1z0 += b3z0;
+                        b1n0 += b3n0;
+                        ar0 += b1r0;
+                        az0 += b1z0;
+                        an0 += b1n0;
                         {
                             // r and z in one 512-bit evaluation where that is accelerated.
                             (global::System.Runtime.Intrinsics.Vector128<float> r, global::System.Runtime.Intrinsics.Vector128<float> z) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ar0, az0);
@@ -489,6 +655,25 @@ namespace Golden
                         global::System.Runtime.Intrinsics.Vector128<float> az0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp_1, (nuint)(8));
                         global::System.Runtime.Intrinsics.Vector128<float> an0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bhn, (nuint)(0));
                         global::System.Runtime.Intrinsics.Vector128<float> an0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bhn, (nuint)(0));
+                        // Term k goes to chain k mod 4: 4 FMA chains per gate, added pairwise at the end.
+                        global::System.Runtime.Intrinsics.Vector128<float> b1r0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1r0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1z0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1z0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1n0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1n0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b2r0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b2r0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b2z0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b2z0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b2n0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b2n0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b3r0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b3r0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b3z0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b3z0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b3n0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b3n0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> hk_0;
                         global::System.Runtime.Intrinsics.Vector128<float> hk_1;
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 0));
@@ -501,28 +686,28 @@ namespace Golden
                         an0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 16), an0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 1));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 1));
-                        ar0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 24), ar0_0);
-                        ar0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 24), ar0_1);
-                        az0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 32), az0_0);
-                        az0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 32), az0_1);
-                        an0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 40), an0_0);
-                        an0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 40), an0_1);
+                        b1r0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 24), b1r0_0);
+                        b1r0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 24), b1r0_1);
+                        b1z0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 32), b1z0_0);
+                        b1z0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 32), b1z0_1);
+                        b1n0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 40), b1n0_0);
+                        b1n0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 40), b1n0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 2));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 2));
-                        ar0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 48), ar0_0);
-                        ar0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 48), ar0_1);
-                        az0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 56), az0_0);
-                        az0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 56), az0_1);
-                        an0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 64), an0_0);
-                        an0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 64), an0_1);
+                        b2r0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 48), b2r0_0);
+                        b2r0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 48), b2r0_1);
+                        b2z0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 56), b2z0_0);
+                        b2z0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 56), b2z0_1);
+                        b2n0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 64), b2n0_0);
+                        b2n0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 64), b2n0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 3));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 3));
-                        ar0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 72), ar0_0);
-                        ar0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 72), ar0_1);
-                        az0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 80), az0_0);
-                        az0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 80), az0_1);
-                        an0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 88), an0_0);
-                        an0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 88), an0_1);
+                        b3r0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 72), b3r0_0);
+                        b3r0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 72), b3r0_1);
+                        b3z0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 80), b3z0_0);
+                        b3z0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 80), b3z0_1);
+                        b3n0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 88), b3n0_0);
+                        b3n0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 88), b3n0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 4));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 4));
                         ar0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 96), ar0_0);
@@ -531,6 +716,24 @@ namespace Golden
                         az0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 104), az0_1);
                         an0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 112), an0_0);
                         an0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 112), an0_1);
+                        ar0_0 += b2r0_0;
+                        ar0_1 += b2r0_1;
+                        az0_0 += b2z0_0;
+                        az0_1 += b2z0_1;
+                        an0_0 += b2n0_0;
+                        an0_1 += b2n0_1;
+                        b1r0_0 += b3r0_0;
+                        b1r0_1 += b3r0_1;
+                        b1z0_0 += b3z0_0;
+                        b1z0_1 += b3z0_1;
+                        b1n0_0 += b3n0_0;
+                        b1n0_1 += b3n0_1;
+                        ar0_0 += b1r0_0;
+                        ar0_1 += b1r0_1;
+                        az0_0 += b1z0_0;
+                        az0_1 += b1z0_1;
+                        an0_0 += b1n0_0;
+                        an0_1 += b1n0_1;
                         {
                             // r and z in one 512-bit evaluation where that is accelerated.
                             (global::System.Runtime.Intrinsics.Vector128<float> r_0, global::System.Runtime.Intrinsics.Vector128<float> z_0) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ar0_0, az0_0);
@@ -558,6 +761,25 @@ namespace Golden
                         global::System.Runtime.Intrinsics.Vector128<float> az0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp_1, (nuint)(12));
                         global::System.Runtime.Intrinsics.Vector128<float> an0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bhn, (nuint)(4));
                         global::System.Runtime.Intrinsics.Vector128<float> an0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bhn, (nuint)(4));
+                        // Term k goes to chain k mod 4: 4 FMA chains per gate, added pairwise at the end.
+                        global::System.Runtime.Intrinsics.Vector128<float> b1r0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1r0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1z0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1z0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1n0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1n0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b2r0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b2r0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b2z0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b2z0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b2n0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b2n0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b3r0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b3r0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b3z0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b3z0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b3n0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b3n0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> hk_0;
                         global::System.Runtime.Intrinsics.Vector128<float> hk_1;
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 0));
@@ -570,28 +792,28 @@ namespace Golden
                         an0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 20), an0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 1));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 1));
-                        ar0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 28), ar0_0);
-                        ar0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 28), ar0_1);
-                        az0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 36), az0_0);
-                        az0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 36), az0_1);
-                        an0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 44), an0_0);
-                        an0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 44), an0_1);
+                        b1r0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 28), b1r0_0);
+                        b1r0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 28), b1r0_1);
+                        b1z0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 36), b1z0_0);
+                        b1z0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 36), b1z0_1);
+                        b1n0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 44), b1n0_0);
+                        b1n0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 44), b1n0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 2));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 2));
-                        ar0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 52), ar0_0);
-                        ar0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 52), ar0_1);
-                        az0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 60), az0_0);
-                        az0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 60), az0_1);
-                        an0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 68), an0_0);
-                        an0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 68), an0_1);
+                        b2r0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 52), b2r0_0);
+                        b2r0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 52), b2r0_1);
+                        b2z0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 60), b2z0_0);
+                        b2z0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 60), b2z0_1);
+                        b2n0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 68), b2n0_0);
+                        b2n0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 68), b2n0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 3));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 3));
-                        ar0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 76), ar0_0);
-                        ar0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 76), ar0_1);
-                        az0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 84), az0_0);
-                        az0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 84), az0_1);
-                        an0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 92), an0_0);
-                        an0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 92), an0_1);
+                        b3r0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 76), b3r0_0);
+                        b3r0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 76), b3r0_1);
+                        b3z0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 84), b3z0_0);
+                        b3z0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 84), b3z0_1);
+                        b3n0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 92), b3n0_0);
+                        b3n0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 92), b3n0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 4));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 4));
                         ar0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 100), ar0_0);
@@ -600,6 +822,24 @@ namespace Golden
                         az0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 108), az0_1);
                         an0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 116), an0_0);
                         an0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 116), an0_1);
+                        ar0_0 += b2r0_0;
+                        ar0_1 += b2r0_1;
+                        az0_0 += b2z0_0;
+                        az0_1 += b2z0_1;
+                        an0_0 += b2n0_0;
+                        an0_1 += b2n0_1;
+                        b1r0_0 += b3r0_0;
+                        b1r0_1 += b3r0_1;
+                        b1z0_0 += b3z0_0;
+                        b1z0_1 += b3z0_1;
+                        b1n0_0 += b3n0_0;
+                        b1n0_1 += b3n0_1;
+                        ar0_0 += b1r0_0;
+                        ar0_1 += b1r0_1;
+                        az0_0 += b1z0_0;
+                        az0_1 += b1z0_1;
+                        an0_0 += b1n0_0;
+                        an0_1 += b1n0_1;
                         {
                             // r and z in one 512-bit evaluation where that is accelerated.
                             (global::System.Runtime.Intrinsics.Vector128<float> r_0, global::System.Runtime.Intrinsics.Vector128<float> z_0) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ar0_0, az0_0);

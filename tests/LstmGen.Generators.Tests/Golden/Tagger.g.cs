@@ -142,37 +142,125 @@ namespace Golden
                     global::System.Runtime.Intrinsics.Vector256<float> af0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(8));
                     global::System.Runtime.Intrinsics.Vector256<float> ag0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(16));
                     global::System.Runtime.Intrinsics.Vector256<float> ao0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(24));
+                    // Term k goes to chain k mod 2: 2 FMA chains per gate, added pairwise at the end.
+                    global::System.Runtime.Intrinsics.Vector256<float> b1i0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1f0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1g0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1o0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> hk;
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 0));
                     ai0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ai0);
                     af0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), af0);
                     ag0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), ag0);
                     ao0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), ao0);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
-                    ai0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), ai0);
-                    af0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), af0);
-                    ag0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), ag0);
-                    ao0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), ao0);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
+                    b1i0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), b1i0);
+                    b1f0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), b1f0);
+                    b1g0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), b1g0);
+                    b1o0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), b1o0);
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
                     ai0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), ai0);
                     af0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), af0);
                     ag0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), ag0);
                     ao0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), ao0);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 3));
-                    ai0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 96), ai0);
-                    af0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 104), af0);
-                    ag0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 112), ag0);
-                    ao0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 120), ao0);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 4));
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
+                    b1i0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 96), b1i0);
+                    b1f0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 104), b1f0);
+                    b1g0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 112), b1g0);
+                    b1o0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 120), b1o0);
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4));
                     ai0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 128), ai0);
                     af0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 136), af0);
                     ag0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 144), ag0);
                     ao0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 152), ao0);
-                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 5));
-                    ai0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 160), ai0);
-                    af0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 168), af0);
-                    ag0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 176), ag0);
-                    ao0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 184), ao0);
+                    hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5));
+                    b1i0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 160), b1i0);
+                    b1f0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 168), b1f0);
+                    b1g0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 176), b1g0);
+                    b1o0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 184), b1o0);
+                    ai0 += b1i0;
+                    af0 += b1f0;
+                    ag0 += b1g0;
+                    ao0 += b1o0;
+                    {
+                        // i and f in one 512-bit evaluation where that is accelerated.
+                        (global::System.Runtime.Intrinsics.Vector256<float> i, global::System.Runtime.Intrinsics.Vector256<float> f) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai0, af0);
+                        global::System.Runtime.Intrinsics.Vector256<float> g = global::LstmGen.Kernels.VectorMath.Tanh(ag0);
+                        global::System.Runtime.Intrinsics.Vector256<float> o = global::LstmGen.Kernels.VectorMath.Sigmoid(ao0);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gates, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gates, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gates, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gates, (nuint)(24));
+                        // c = f * c + i * g; h = o * tanh(c).
+                        global::System.Runtime.Intrinsics.Vector256<float> cn = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(f, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, (nuint)(0)), i * g);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(cn, ref c, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256<float> tc = global::LstmGen.Kernels.VectorMath.Tanh(cn);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tc, ref tanhc, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o * tc, ref h, (nuint)(0));
+                    }
+                }
+            }
+
+            /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            public static void Cell512(ref float wh, ref float xp, ref float h, ref float c, ref float rec)
+            {
+                // h (and c) before the step go to the record; the products read h from there, so h can be updated in place.
+                ref float hp = ref rec;
+                global::LstmGen.CompilerServices.VectorCopy.Copy(ref h, ref hp, 8);
+                ref float cp = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 8);
+                ref float gates = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 16);
+                ref float tanhc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref rec, 48);
+                global::LstmGen.CompilerServices.VectorCopy.Copy(ref c, ref cp, 8);
+
+                // Units 0..5 (lanes 6..7 of the last block padding): gates i, f, g, o of 1 block(s) in packed columns 0..31.
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> ai0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(0));
+                    global::System.Runtime.Intrinsics.Vector256<float> af0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(8));
+                    global::System.Runtime.Intrinsics.Vector256<float> ag0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(16));
+                    global::System.Runtime.Intrinsics.Vector256<float> ao0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(24));
+                    // Columns 2p and 2p + 1 of the tile in one 512-bit accumulator w{p}, in 2 chain(s).
+                    global::System.Runtime.Intrinsics.Vector512<float> w0 = global::System.Runtime.Intrinsics.Vector512.Create(ai0, af0);
+                    global::System.Runtime.Intrinsics.Vector512<float> w0c1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> w1 = global::System.Runtime.Intrinsics.Vector512.Create(ag0, ao0);
+                    global::System.Runtime.Intrinsics.Vector512<float> w1c1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 0));
+                        w0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 0), w0);
+                        w1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 16), w1);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 1));
+                        w0c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 32), w0c1);
+                        w1c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 48), w1c1);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 2));
+                        w0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 64), w0);
+                        w1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 80), w1);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 3));
+                        w0c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 96), w0c1);
+                        w1c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 112), w1c1);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 4));
+                        w0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 128), w0);
+                        w1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 144), w1);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, 5));
+                        w0c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 160), w0c1);
+                        w1c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wh, 176), w1c1);
+                    }
+                    w0 += w0c1;
+                    w1 += w1c1;
+                    ai0 = global::System.Runtime.Intrinsics.Vector512.GetLower(w0);
+                    af0 = global::System.Runtime.Intrinsics.Vector512.GetUpper(w0);
+                    ag0 = global::System.Runtime.Intrinsics.Vector512.GetLower(w1);
+                    ao0 = global::System.Runtime.Intrinsics.Vector512.GetUpper(w1);
+
                     {
                         // i and f in one 512-bit evaluation where that is accelerated.
                         (global::System.Runtime.Intrinsics.Vector256<float> i, global::System.Runtime.Intrinsics.Vector256<float> f) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai0, af0);
@@ -257,10 +345,19 @@ namespace Golden
                     global::System.Runtime.Intrinsics.Vector256<float> ag0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp_1, (nuint)(16));
                     global::System.Runtime.Intrinsics.Vector256<float> ao0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp_0, (nuint)(24));
                     global::System.Runtime.Intrinsics.Vector256<float> ao0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp_1, (nuint)(24));
+                    // Term k goes to chain k mod 2: 2 FMA chains per gate, added pairwise at the end.
+                    global::System.Runtime.Intrinsics.Vector256<float> b1i0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1i0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1f0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1f0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1g0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1g0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1o0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b1o0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> hk_0;
                     global::System.Runtime.Intrinsics.Vector256<float> hk_1;
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 0));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 0));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 0));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 0));
                     ai0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ai0_0);
                     ai0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 0), ai0_1);
                     af0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 8), af0_0);
@@ -269,18 +366,18 @@ namespace Golden
                     ag0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 16), ag0_1);
                     ao0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), ao0_0);
                     ao0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 24), ao0_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 1));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 1));
-                    ai0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), ai0_0);
-                    ai0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), ai0_1);
-                    af0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), af0_0);
-                    af0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), af0_1);
-                    ag0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), ag0_0);
-                    ag0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), ag0_1);
-                    ao0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), ao0_0);
-                    ao0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), ao0_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 2));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 2));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 1));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 1));
+                    b1i0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), b1i0_0);
+                    b1i0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 32), b1i0_1);
+                    b1f0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), b1f0_0);
+                    b1f0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 40), b1f0_1);
+                    b1g0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), b1g0_0);
+                    b1g0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 48), b1g0_1);
+                    b1o0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), b1o0_0);
+                    b1o0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 56), b1o0_1);
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 2));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 2));
                     ai0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), ai0_0);
                     ai0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 64), ai0_1);
                     af0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 72), af0_0);
@@ -289,18 +386,18 @@ namespace Golden
                     ag0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 80), ag0_1);
                     ao0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), ao0_0);
                     ao0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 88), ao0_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 3));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 3));
-                    ai0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 96), ai0_0);
-                    ai0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 96), ai0_1);
-                    af0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 104), af0_0);
-                    af0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 104), af0_1);
-                    ag0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 112), ag0_0);
-                    ag0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 112), ag0_1);
-                    ao0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 120), ao0_0);
-                    ao0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 120), ao0_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 4));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 4));
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 3));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 3));
+                    b1i0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 96), b1i0_0);
+                    b1i0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 96), b1i0_1);
+                    b1f0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 104), b1f0_0);
+                    b1f0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 104), b1f0_1);
+                    b1g0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 112), b1g0_0);
+                    b1g0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 112), b1g0_1);
+                    b1o0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 120), b1o0_0);
+                    b1o0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 120), b1o0_1);
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 4));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 4));
                     ai0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 128), ai0_0);
                     ai0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 128), ai0_1);
                     af0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 136), af0_0);
@@ -309,16 +406,24 @@ namespace Golden
                     ag0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 144), ag0_1);
                     ao0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 152), ao0_0);
                     ao0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 152), ao0_1);
-                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 5));
-                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 5));
-                    ai0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 160), ai0_0);
-                    ai0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 160), ai0_1);
-                    af0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 168), af0_0);
-                    af0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 168), af0_1);
-                    ag0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 176), ag0_0);
-                    ag0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 176), ag0_1);
-                    ao0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 184), ao0_0);
-                    ao0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 184), ao0_1);
+                    hk_0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_0, 5));
+                    hk_1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref h_1, 5));
+                    b1i0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 160), b1i0_0);
+                    b1i0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 160), b1i0_1);
+                    b1f0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 168), b1f0_0);
+                    b1f0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 168), b1f0_1);
+                    b1g0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 176), b1g0_0);
+                    b1g0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 176), b1g0_1);
+                    b1o0_0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 184), b1o0_0);
+                    b1o0_1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk_1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wh, 184), b1o0_1);
+                    ai0_0 += b1i0_0;
+                    ai0_1 += b1i0_1;
+                    af0_0 += b1f0_0;
+                    af0_1 += b1f0_1;
+                    ag0_0 += b1g0_0;
+                    ag0_1 += b1g0_1;
+                    ao0_0 += b1o0_0;
+                    ao0_1 += b1o0_1;
                     {
                         // i and f in one 512-bit evaluation where that is accelerated.
                         (global::System.Runtime.Intrinsics.Vector256<float> i_0, global::System.Runtime.Intrinsics.Vector256<float> f_0) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai0_0, af0_0);
@@ -404,6 +509,11 @@ namespace Golden
                         global::System.Runtime.Intrinsics.Vector128<float> af0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)(8));
                         global::System.Runtime.Intrinsics.Vector128<float> ag0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)(16));
                         global::System.Runtime.Intrinsics.Vector128<float> ao0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)(24));
+                        // Term k goes to chain k mod 2: 2 FMA chains per gate, added pairwise at the end.
+                        global::System.Runtime.Intrinsics.Vector128<float> b1i0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1f0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1g0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1o0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> hk;
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
                         ai0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 0), ai0);
@@ -411,30 +521,34 @@ namespace Golden
                         ag0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 16), ag0);
                         ao0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 24), ao0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
-                        ai0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 32), ai0);
-                        af0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 40), af0);
-                        ag0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 48), ag0);
-                        ao0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 56), ao0);
+                        b1i0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 32), b1i0);
+                        b1f0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 40), b1f0);
+                        b1g0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 48), b1g0);
+                        b1o0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 56), b1o0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
                         ai0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 64), ai0);
                         af0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 72), af0);
                         ag0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 80), ag0);
                         ao0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 88), ao0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 3));
-                        ai0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 96), ai0);
-                        af0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 104), af0);
-                        ag0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 112), ag0);
-                        ao0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 120), ao0);
+                        b1i0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 96), b1i0);
+                        b1f0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 104), b1f0);
+                        b1g0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 112), b1g0);
+                        b1o0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 120), b1o0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 4));
                         ai0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 128), ai0);
                         af0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 136), af0);
                         ag0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 144), ag0);
                         ao0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 152), ao0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 5));
-                        ai0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 160), ai0);
-                        af0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 168), af0);
-                        ag0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 176), ag0);
-                        ao0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 184), ao0);
+                        b1i0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 160), b1i0);
+                        b1f0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 168), b1f0);
+                        b1g0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 176), b1g0);
+                        b1o0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 184), b1o0);
+                        ai0 += b1i0;
+                        af0 += b1f0;
+                        ag0 += b1g0;
+                        ao0 += b1o0;
                         {
                             // i and f in one 512-bit evaluation where that is accelerated.
                             (global::System.Runtime.Intrinsics.Vector128<float> i, global::System.Runtime.Intrinsics.Vector128<float> f) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai0, af0);
@@ -458,6 +572,11 @@ namespace Golden
                         global::System.Runtime.Intrinsics.Vector128<float> af0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)(12));
                         global::System.Runtime.Intrinsics.Vector128<float> ag0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)(20));
                         global::System.Runtime.Intrinsics.Vector128<float> ao0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp, (nuint)(28));
+                        // Term k goes to chain k mod 2: 2 FMA chains per gate, added pairwise at the end.
+                        global::System.Runtime.Intrinsics.Vector128<float> b1i0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1f0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1g0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1o0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> hk;
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 0));
                         ai0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 4), ai0);
@@ -465,30 +584,34 @@ namespace Golden
                         ag0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 20), ag0);
                         ao0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 28), ao0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 1));
-                        ai0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 36), ai0);
-                        af0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 44), af0);
-                        ag0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 52), ag0);
-                        ao0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 60), ao0);
+                        b1i0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 36), b1i0);
+                        b1f0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 44), b1f0);
+                        b1g0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 52), b1g0);
+                        b1o0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 60), b1o0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 2));
                         ai0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 68), ai0);
                         af0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 76), af0);
                         ag0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 84), ag0);
                         ao0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 92), ao0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 3));
-                        ai0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 100), ai0);
-                        af0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 108), af0);
-                        ag0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 116), ag0);
-                        ao0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 124), ao0);
+                        b1i0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 100), b1i0);
+                        b1f0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 108), b1f0);
+                        b1g0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 116), b1g0);
+                        b1o0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 124), b1o0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 4));
                         ai0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 132), ai0);
                         af0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 140), af0);
                         ag0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 148), ag0);
                         ao0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 156), ao0);
                         hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, 5));
-                        ai0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 164), ai0);
-                        af0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 172), af0);
-                        ag0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 180), ag0);
-                        ao0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 188), ao0);
+                        b1i0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 164), b1i0);
+                        b1f0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 172), b1f0);
+                        b1g0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 180), b1g0);
+                        b1o0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 188), b1o0);
+                        ai0 += b1i0;
+                        af0 += b1f0;
+                        ag0 += b1g0;
+                        ao0 += b1o0;
                         {
                             // i and f in one 512-bit evaluation where that is accelerated.
                             (global::System.Runtime.Intrinsics.Vector128<float> i, global::System.Runtime.Intrinsics.Vector128<float> f) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai0, af0);
@@ -602,6 +725,15 @@ namespace Golden
                         global::System.Runtime.Intrinsics.Vector128<float> ag0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp_1, (nuint)(16));
                         global::System.Runtime.Intrinsics.Vector128<float> ao0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp_0, (nuint)(24));
                         global::System.Runtime.Intrinsics.Vector128<float> ao0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp_1, (nuint)(24));
+                        // Term k goes to chain k mod 2: 2 FMA chains per gate, added pairwise at the end.
+                        global::System.Runtime.Intrinsics.Vector128<float> b1i0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1i0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1f0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1f0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1g0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1g0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1o0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1o0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> hk_0;
                         global::System.Runtime.Intrinsics.Vector128<float> hk_1;
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 0));
@@ -616,14 +748,14 @@ namespace Golden
                         ao0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 24), ao0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 1));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 1));
-                        ai0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 32), ai0_0);
-                        ai0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 32), ai0_1);
-                        af0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 40), af0_0);
-                        af0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 40), af0_1);
-                        ag0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 48), ag0_0);
-                        ag0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 48), ag0_1);
-                        ao0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 56), ao0_0);
-                        ao0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 56), ao0_1);
+                        b1i0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 32), b1i0_0);
+                        b1i0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 32), b1i0_1);
+                        b1f0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 40), b1f0_0);
+                        b1f0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 40), b1f0_1);
+                        b1g0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 48), b1g0_0);
+                        b1g0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 48), b1g0_1);
+                        b1o0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 56), b1o0_0);
+                        b1o0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 56), b1o0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 2));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 2));
                         ai0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 64), ai0_0);
@@ -636,14 +768,14 @@ namespace Golden
                         ao0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 88), ao0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 3));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 3));
-                        ai0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 96), ai0_0);
-                        ai0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 96), ai0_1);
-                        af0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 104), af0_0);
-                        af0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 104), af0_1);
-                        ag0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 112), ag0_0);
-                        ag0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 112), ag0_1);
-                        ao0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 120), ao0_0);
-                        ao0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 120), ao0_1);
+                        b1i0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 96), b1i0_0);
+                        b1i0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 96), b1i0_1);
+                        b1f0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 104), b1f0_0);
+                        b1f0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 104), b1f0_1);
+                        b1g0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 112), b1g0_0);
+                        b1g0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 112), b1g0_1);
+                        b1o0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 120), b1o0_0);
+                        b1o0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 120), b1o0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 4));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 4));
                         ai0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 128), ai0_0);
@@ -656,14 +788,22 @@ namespace Golden
                         ao0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 152), ao0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 5));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 5));
-                        ai0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 160), ai0_0);
-                        ai0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 160), ai0_1);
-                        af0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 168), af0_0);
-                        af0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 168), af0_1);
-                        ag0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 176), ag0_0);
-                        ag0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 176), ag0_1);
-                        ao0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 184), ao0_0);
-                        ao0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 184), ao0_1);
+                        b1i0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 160), b1i0_0);
+                        b1i0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 160), b1i0_1);
+                        b1f0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 168), b1f0_0);
+                        b1f0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 168), b1f0_1);
+                        b1g0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 176), b1g0_0);
+                        b1g0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 176), b1g0_1);
+                        b1o0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 184), b1o0_0);
+                        b1o0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 184), b1o0_1);
+                        ai0_0 += b1i0_0;
+                        ai0_1 += b1i0_1;
+                        af0_0 += b1f0_0;
+                        af0_1 += b1f0_1;
+                        ag0_0 += b1g0_0;
+                        ag0_1 += b1g0_1;
+                        ao0_0 += b1o0_0;
+                        ao0_1 += b1o0_1;
                         {
                             // i and f in one 512-bit evaluation where that is accelerated.
                             (global::System.Runtime.Intrinsics.Vector128<float> i_0, global::System.Runtime.Intrinsics.Vector128<float> f_0) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai0_0, af0_0);
@@ -700,6 +840,15 @@ namespace Golden
                         global::System.Runtime.Intrinsics.Vector128<float> ag0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp_1, (nuint)(20));
                         global::System.Runtime.Intrinsics.Vector128<float> ao0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp_0, (nuint)(28));
                         global::System.Runtime.Intrinsics.Vector128<float> ao0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xp_1, (nuint)(28));
+                        // Term k goes to chain k mod 2: 2 FMA chains per gate, added pairwise at the end.
+                        global::System.Runtime.Intrinsics.Vector128<float> b1i0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1i0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1f0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1f0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1g0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1g0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1o0_0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> b1o0_1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> hk_0;
                         global::System.Runtime.Intrinsics.Vector128<float> hk_1;
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 0));
@@ -714,14 +863,14 @@ namespace Golden
                         ao0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 28), ao0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 1));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 1));
-                        ai0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 36), ai0_0);
-                        ai0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 36), ai0_1);
-                        af0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 44), af0_0);
-                        af0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 44), af0_1);
-                        ag0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 52), ag0_0);
-                        ag0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 52), ag0_1);
-                        ao0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 60), ao0_0);
-                        ao0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 60), ao0_1);
+                        b1i0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 36), b1i0_0);
+                        b1i0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 36), b1i0_1);
+                        b1f0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 44), b1f0_0);
+                        b1f0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 44), b1f0_1);
+                        b1g0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 52), b1g0_0);
+                        b1g0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 52), b1g0_1);
+                        b1o0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 60), b1o0_0);
+                        b1o0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 60), b1o0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 2));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 2));
                         ai0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 68), ai0_0);
@@ -734,14 +883,14 @@ namespace Golden
                         ao0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 92), ao0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 3));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 3));
-                        ai0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 100), ai0_0);
-                        ai0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 100), ai0_1);
-                        af0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 108), af0_0);
-                        af0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 108), af0_1);
-                        ag0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 116), ag0_0);
-                        ag0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 116), ag0_1);
-                        ao0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 124), ao0_0);
-                        ao0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 124), ao0_1);
+                        b1i0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 100), b1i0_0);
+                        b1i0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 100), b1i0_1);
+                        b1f0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 108), b1f0_0);
+                        b1f0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 108), b1f0_1);
+                        b1g0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 116), b1g0_0);
+                        b1g0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 116), b1g0_1);
+                        b1o0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 124), b1o0_0);
+                        b1o0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 124), b1o0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 4));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 4));
                         ai0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 132), ai0_0);
@@ -754,14 +903,22 @@ namespace Golden
                         ao0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 156), ao0_1);
                         hk_0 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_0, 5));
                         hk_1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp_1, 5));
-                        ai0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 164), ai0_0);
-                        ai0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 164), ai0_1);
-                        af0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 172), af0_0);
-                        af0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 172), af0_1);
-                        ag0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 180), ag0_0);
-                        ag0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 180), ag0_1);
-                        ao0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 188), ao0_0);
-                        ao0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 188), ao0_1);
+                        b1i0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 164), b1i0_0);
+                        b1i0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 164), b1i0_1);
+                        b1f0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 172), b1f0_0);
+                        b1f0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 172), b1f0_1);
+                        b1g0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 180), b1g0_0);
+                        b1g0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 180), b1g0_1);
+                        b1o0_0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 188), b1o0_0);
+                        b1o0_1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk_1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wh, 188), b1o0_1);
+                        ai0_0 += b1i0_0;
+                        ai0_1 += b1i0_1;
+                        af0_0 += b1f0_0;
+                        af0_1 += b1f0_1;
+                        ag0_0 += b1g0_0;
+                        ag0_1 += b1g0_1;
+                        ao0_0 += b1o0_0;
+                        ao0_1 += b1o0_1;
                         {
                             // i and f in one 512-bit evaluation where that is accelerated.
                             (global::System.Runtime.Intrinsics.Vector128<float> i_0, global::System.Runtime.Intrinsics.Vector128<float> f_0) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai0_0, af0_0);
