@@ -153,8 +153,8 @@ public sealed partial class PackedNetwork<TKernel>
         if (real != 0)
         {
             Vector256<float> mask = RealLanes(real);
-            ref float last = ref Unsafe.Add(ref dg, TKernel.GateColumns - (TKernel.Config.GateCount * 8));
-            for (int g = 0; g < TKernel.Config.GateCount; g++)
+            ref float last = ref Unsafe.Add(ref dg, TKernel.GateColumns - (GateCount * 8));
+            for (int g = 0; g < GateCount; g++)
             {
                 Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref last, (nuint)(g * 8)) & mask, ref last, (nuint)(g * 8));
             }
@@ -280,7 +280,7 @@ public sealed partial class PackedNetwork<TKernel>
     // Adds the lanes of packed vector v (8 units of one gate) to their PyTorch rows, skipping padding lanes.
     private static void ScatterAdd(Vector256<float> acc, int v, Span<float> grad, int at, int width)
     {
-        int gates = TKernel.Config.GateCount;
+        int gates = GateCount;
         int gate = (v >> 3) % gates;
         int unit0 = (v >> 3) / gates * 8;
         for (int lane = 0; lane < 8 && unit0 + lane < TKernel.HiddenSize; lane++)

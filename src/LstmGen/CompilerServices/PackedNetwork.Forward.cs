@@ -13,6 +13,14 @@ public sealed partial class PackedNetwork<TKernel>
         get => TKernel.HasCellState ? TKernel.HiddenPadded : 0;
     }
 
+    // The gates per unit, from two of the kernel's constants, so the JIT folds it (TKernel.Config.GateCount is a call on
+    // an object, in the backward's per-row loops).
+    private static int GateCount
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TKernel.GateColumns / TKernel.HiddenPadded;
+    }
+
     // A reference to batch row b of padded running rows of the given width; for an absent state (width 0) a reference
     // that the kernel never reads.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -326,7 +326,7 @@ public sealed partial class PackedNetwork<TKernel>
         int bias = (inSize + ho) * gp;
         int extra = (inSize * gp) + TKernel.ExtraOffset;
         int whhT = (inSize * gp) + TKernel.RecurrentTransposedOffset;
-        int gates = TKernel.Config.GateCount;
+        int gates = GateCount;
         for (int r = 0; r < gates * hidden; r++)
         {
             int col = PackedLayout.PackedColumn(r, hidden, gates);
