@@ -66,7 +66,6 @@ internal static partial class WeightsResolver
             ReadTensor(dense, 1, "layers[1].weights[1]", new[] { System.Math.Max(outputs, 1) }, scratch, "the dense bias");
 
             // Every shape is checked, so the transposes below index only what is there.
-            int[] kerasBlock = gru ? new[] { 1, 0, 2 } : new[] { 0, 1, 2, 3 };
             var weightIh = Matrix(gates, input, (row, k) => recurrent[0].Items[k].Items[KerasColumn(row)]);
             var weightHh = Matrix(gates, h, (row, k) => recurrent[1].Items[k].Items[KerasColumn(row)]);
             var biasIh = Vector(gates, row => gru ? recurrent[2].Items[0].Items[KerasColumn(row)] : recurrent[2].Items[KerasColumn(row)]);
@@ -82,7 +81,7 @@ internal static partial class WeightsResolver
             tensors.Members.Add(new KeyValuePair<string, JsonValue>(AidaXHead + "bias", dense[1]));
             return tensors;
 
-            int KerasColumn(int row) => (kerasBlock[row / h] * h) + (row % h);
+            int KerasColumn(int row) => KerasLayout.Column(_config.Kind, row, h);
         }
 
         private void ReadTensor(JsonValue[] weights, int index, string name, int[] shape, List<byte> scratch, string needs)

@@ -232,11 +232,10 @@ public static class AmpModelFile
     {
         RecurrentConfig config = target.Layout.Config;
         int h = config.HiddenSize, gates = config.GateRows, input = config.InputSize;
-        Span<int> kerasBlock = config.Kind == CellKind.Gru ? [1, 0, 2] : [0, 1, 2, 3];
         float[] weightIh = new float[gates * input], weightHh = new float[gates * h], biasIh = new float[gates], biasHh = new float[gates];
         for (int row = 0; row < gates; row++)
         {
-            int column = (kerasBlock[row / h] * h) + (row % h);
+            int column = KerasLayout.Column(config.Kind, row, h);
             for (int k = 0; k < input; k++)
             {
                 weightIh[(row * input) + k] = kernel[(k * gates) + column];
