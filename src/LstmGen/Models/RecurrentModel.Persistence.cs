@@ -35,13 +35,15 @@ public sealed partial class RecurrentModel<T>
     /// <param name="headPrefix">E.g. <c>"fc."</c>.</param>
     public void SaveJson(string path, string networkPrefix = "rnn.", string headPrefix = "fc.")
     {
-        SafetensorsWriter writer = Writer(networkPrefix, headPrefix);
+        ArgumentNullException.ThrowIfNull(networkPrefix);
+        ArgumentNullException.ThrowIfNull(headPrefix);
+        SortedDictionary<string, string> metadata = Metadata(networkPrefix, headPrefix);
         AtomicFile.Write(path, file =>
         {
             using var json = new Utf8JsonWriter(file);
             json.WriteStartObject();
             json.WriteStartObject("metadata");
-            foreach (KeyValuePair<string, string> entry in writer.Metadata.OrderBy(e => e.Key, StringComparer.Ordinal))
+            foreach (KeyValuePair<string, string> entry in metadata)
             {
                 json.WriteString(entry.Key, entry.Value);
             }
@@ -97,25 +99,37 @@ public sealed partial class RecurrentModel<T>
         ArgumentNullException.ThrowIfNull(networkPrefix);
         ArgumentNullException.ThrowIfNull(headPrefix);
         var writer = new SafetensorsWriter().Add(Network.Parameters, networkPrefix).Add(Head, headPrefix);
-        RecurrentConfig c = Network.Config;
-        var m = writer.Metadata;
-        m["format"] = "pt";
-        m[FormatKey] = FormatVersion;
-        m["kind"] = c.Kind.ToString();
-        m["input_size"] = Text(c.InputSize);
-        m["hidden_size"] = Text(c.HiddenSize);
-        m["num_layers"] = Text(c.NumLayers);
-        m["bidirectional"] = Text(c.Bidirectional);
-        m["bias"] = Text(c.Bias);
-        m["batch_first"] = Text(c.BatchFirst);
-        m["proj_size"] = Text(c.ProjSize);
-        m["head_input"] = HeadInput.ToString();
-        m["head_out_features"] = Text(Head.OutFeatures);
-        m["head_bias"] = Text(Head.HasBias);
-        m["residual"] = Text(Residual);
-        m["network_prefix"] = networkPrefix;
-        m["head_prefix"] = headPrefix;
+        foreach (KeyValuePair<string, string> entry in Metadata(networkPrefix, headPrefix))
+        {
+            writer.Metadata[entry.Key] = entry.Value;
+        }
+
         return writer;
+    }
+
+    /// <summary>The configuration, head input, residual and prefixes, as <see cref="Save"/> and <see cref="SaveJson"/> write them.</summary>
+    private SortedDictionary<string, string> Metadata(string networkPrefix, string headPrefix)
+    {
+        RecurrentConfig c = Network.Config;
+        return new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["format"] = "pt",
+            [FormatKey] = FormatVersion,
+            ["kind"] = c.Kind.ToString(),
+            ["input_size"] = Text(c.InputSize),
+            ["hidden_size"] = Text(c.HiddenSize),
+            ["num_layers"] = Text(c.NumLayers),
+            ["bidirectional"] = Text(c.Bidirectional),
+            ["bias"] = Text(c.Bias),
+            ["batch_first"] = Text(c.BatchFirst),
+            ["proj_size"] = Text(c.ProjSize),
+            ["head_input"] = HeadInput.ToString(),
+            ["head_out_features"] = Text(Head.OutFeatures),
+            ["head_bias"] = Text(Head.HasBias),
+            ["residual"] = Text(Residual),
+            ["network_prefix"] = networkPrefix,
+            ["head_prefix"] = headPrefix,
+        };
     }
 
     /// <summary>
