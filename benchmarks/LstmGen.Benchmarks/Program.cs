@@ -19,6 +19,12 @@ if (args.Length > 0 && args[0] == "first-call")
     return FirstCall.Run(args[1..]);
 }
 
+// `ab OTHER_BUILD_DIR`: this build's generated kernels against another build's, alternated in one process; see BuildComparison.
+if (args.Length > 0 && args[0] == "ab")
+{
+    return BuildComparison.Run(args[1..]);
+}
+
 // `ulp [sigmoid|tanh]`: VectorMath's activations over all 2^32 floats against double precision; see UlpCheck.
 if (args.Length > 0 && args[0] == "ulp")
 {

@@ -41,7 +41,7 @@ public static class QuickMode
                 runners.Add((Implementations.Generated, new ScenarioRunner(s, generated)));
             }
 
-            double[][] samples = Measure(runners.Select(r => r.Runner).ToArray(), rounds);
+            double[][] samples = Measure(runners.Select(r => (Action)r.Runner.Run).ToArray(), rounds);
             double scale = s.Unit == "us" ? 1e-3 : 1.0 / s.StepsPerCall;
             double[] medians = samples.Select(x => Median(x) * scale).ToArray();
             for (int i = 0; i < runners.Count; i++)
@@ -80,7 +80,7 @@ public static class QuickMode
     }
 
     /// <summary>Per-call nanoseconds of each runner in each round.</summary>
-    private static double[][] Measure(ScenarioRunner[] runners, int rounds)
+    internal static double[][] Measure(Action[] runners, int rounds)
     {
         // Warm-up long enough for tiered compilation to reach optimised code, and calibrate calls per round (~20 ms).
         int[] calls = new int[runners.Length];
@@ -90,7 +90,7 @@ public static class QuickMode
             int n = 0;
             while (warm.ElapsedMilliseconds < 250 || n < 50)
             {
-                runners[i].Run();
+                runners[i]();
                 n++;
                 if (n >= 50 && warm.ElapsedMilliseconds > 2000)
                 {
@@ -117,7 +117,7 @@ public static class QuickMode
                 long start = Stopwatch.GetTimestamp();
                 for (int c = 0; c < calls[i]; c++)
                 {
-                    runners[i].Run();
+                    runners[i]();
                 }
 
                 samples[i][r] = Stopwatch.GetElapsedTime(start).TotalNanoseconds / calls[i];
@@ -127,7 +127,7 @@ public static class QuickMode
         return samples;
     }
 
-    private static double Median(double[] values)
+    internal static double Median(double[] values)
     {
         double[] sorted = values.Order().ToArray();
         int n = sorted.Length;

@@ -56,6 +56,7 @@ public sealed record Scenario(string Name, string Unit, RecurrentConfig Config, 
 
         var b = new RecurrentConfig(CellKind.Lstm, 5, 6, numLayers: 2, bidirectional: true);
         list.Add(new("B-fwd", "us", b, 3, 64, Workload.Forward) { TorchKey = ("B", "fwd"), Target = "≤ 20 µs" });
+        list.Add(new("B-fwdtrain", "us", b, 3, 64, Workload.TrainForward));
         list.Add(new("B-fwdbwd", "us", b, 3, 64, Workload.ForwardBackward) { TorchKey = ("B", "fwd+bwd"), Target = "≤ 60 µs" });
         var c = new RecurrentConfig(CellKind.Lstm, 32, 128, numLayers: 2);
         list.Add(new("C-fwd", "us", c, 32, 64, Workload.Forward) { TorchKey = ("C", "fwd"), Target = "≥ generic" });
@@ -80,6 +81,8 @@ public enum Workload
     ModelBlock,
     /// <summary>Training forward plus BPTT, parameter gradients accumulated (as torch_bench: loss = sum(output) + sum(h_n) (+ sum(c_n))).</summary>
     ForwardBackward,
+    /// <summary>The training forward alone (the tape recorded), to tell B-fwdbwd's forward from its backward.</summary>
+    TrainForward,
 }
 
 /// <summary>
@@ -133,6 +136,9 @@ public sealed class ScenarioRunner
                 break;
             case Workload.Block or Workload.ModelBlock:
                 _stream!.Process(_input, _output);
+                break;
+            case Workload.TrainForward:
+                _net.Forward(_input, _output, _s.Batch, final: new(_hN, _cN), training: true);
                 break;
             default:
                 _net.Forward(_input, _output, _s.Batch, final: new(_hN, _cN), training: true);
