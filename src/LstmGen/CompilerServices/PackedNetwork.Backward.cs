@@ -21,7 +21,7 @@ public sealed partial class PackedNetwork<TKernel>
         int gp = TKernel.GateColumns, ho = TKernel.OutputHidden, hop = TKernel.OutputHiddenPadded, hc = CellStateWidth;
         int seqLen = _tape.SeqLen, batch = _tape.Batch, rows = seqLen * batch;
         float[] w = Packed();
-        float[] tape = _tape.Buffer;
+        Span<float> tape = _tape.Data;
         Span<float> grad = Parameters.Gradients;
         int projected = TKernel.ProjSize > 0 ? TKernel.HiddenSize * TKernel.ProjPadded : 0;
         // Scratch: gate gradients (input side, and the recurrent side where it differs), two layer-gradient buffers, dh, dc,
@@ -31,7 +31,7 @@ public sealed partial class PackedNetwork<TKernel>
         float[]? rented = Scratch.RentIfLarge(length, nameof(gradOutput));
         try
         {
-            var scratch = new Scratch(rented is null ? stackalloc float[(int)length] : Scratch.Cleared(rented, length));
+            var scratch = new Scratch(rented is null ? stackalloc float[(int)length + Scratch.Slack] : Scratch.Cleared(rented, length));
             Span<float> dgx = scratch.Take(rows * gp);
             Span<float> dgh = TKernel.RecurrentBiasApart ? scratch.Take(rows * gp) : dgx;
             Span<float> bufferA = scratch.Take(rows * TKernel.OutputSize);

@@ -48,7 +48,7 @@ public sealed partial class PackedNetwork<TKernel>
         float[]? rented = Scratch.RentIfLarge(length, nameof(seqLen));
         try
         {
-            var scratch = new Scratch(rented is null ? stackalloc float[(int)length] : Scratch.Cleared(rented, length));
+            var scratch = new Scratch(rented is null ? stackalloc float[(int)length + Scratch.Slack] : Scratch.Cleared(rented, length));
             Span<float> xproj = scratch.Take(chunk * batch * gp);
             Span<float> bufferA = scratch.Take(training ? 0 : rows * TKernel.OutputSize);
             Span<float> bufferB = scratch.Take(training ? 0 : rows * TKernel.OutputSize);
@@ -56,7 +56,7 @@ public sealed partial class PackedNetwork<TKernel>
             Span<float> cRun = scratch.Take(batch * hc);
             Span<float> record = scratch.Take(2 * TKernel.RecordLength);
             Span<float> gh = scratch.Take(batch * gp);
-            float[] tape = _tape.Buffer;
+            Span<float> tape = _tape.Data;
             bool batched = batch >= (TKernel.Unrolled ? MinBatchedRows : MinBatchedRowsLooped);
             scoped ReadOnlySpan<float> layerIn = input;
             bool inBatchFirst = TKernel.BatchFirst;
@@ -64,7 +64,7 @@ public sealed partial class PackedNetwork<TKernel>
             {
                 bool top = layer == TKernel.Layers - 1;
                 Span<float> layerOut = top ? output
-                    : training ? tape.AsSpan(Tape.LayerOutputOffset(rows, layer), rows * TKernel.OutputSize)
+                    : training ? tape.Slice(Tape.LayerOutputOffset(rows, layer), rows * TKernel.OutputSize)
                     : (layer & 1) == 0 ? bufferA : bufferB;
                 bool outBatchFirst = top && TKernel.BatchFirst;
                 int inSize = layer == 0 ? TKernel.InputSize : TKernel.OutputSize;

@@ -34,8 +34,9 @@ public sealed partial class PackedNetwork<TKernel>
         float[] w = PackedInline();
         if (StepScratchLength <= Scratch.StackFloats)
         {
-            // Constant sizes: on the stack.
-            StepRows(w, input, batch, h, c, output, new Scratch(stackalloc float[StepScratchLength]));
+            // Constant sizes: on the stack, the pieces back to back. Lined up on cache lines like other scratch, a step at
+            // hidden 8 took 3-5% longer (paired rounds, `ab`): a call of ~75 ns has nothing to gain from it.
+            StepRows(w, input, batch, h, c, output, Scratch.Contiguous(stackalloc float[StepScratchLength]));
             return;
         }
 

@@ -269,14 +269,10 @@ public sealed partial class PackedNetwork<TKernel>
 
     // Floats of padding before the packed data, so that it starts on a 64-byte cache line: the kernels load the weights
     // in 32- and 64-byte vectors, and one that straddles two lines costs two loads.
-    private const int AlignFloats = 16;
+    private const int AlignFloats = Scratch.LineFloats;
 
     // Where the packed data starts in its array (pinned, so it never moves): the first index on a 64-byte boundary.
-    private static unsafe int OriginOf(float[] weights)
-    {
-        nuint address = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(weights));
-        return (int)(((64 - (address & 63)) & 63) / sizeof(float));
-    }
+    private static int OriginOf(float[] weights) => Scratch.ToLine(ref MemoryMarshal.GetArrayDataReference(weights));
 
     // Repacks when the parameters changed. Readers keep the snapshot they got, so inference from many threads is safe.
     private float[] Packed()
