@@ -121,7 +121,7 @@ public sealed partial class PackedNetwork<TKernel>
                             }
                             else
                             {
-                                Cell(ref wh, ref xproj[(xrow + b) * gp], ref hRun[b * hop], ref RowOf(cRun, b, hc), ref rec);
+                                Cell(ref wh, ref xproj[(xrow + b) * gp], ref hRun[b * hop], ref RowOf(cRun, b, hc), ref rec, alone: batch == 1);
                             }
 
                             CopyRowOut(hRun, b, layerOut, outBatchFirst, seqLen, batch, t, dir);

@@ -76,12 +76,14 @@ public sealed partial class PackedNetwork<TKernel>
     }
 
     // The kernel's cells at the width the CPU accelerates: the Vector256 cells (the one-row cell with 512-bit products
-    // where Vector512 is accelerated), or their 128-bit twins where Vector256 is not (the test is a JIT-time constant, so
-    // each call is direct).
+    // where Vector512 is accelerated and the row is alone), or their 128-bit twins where Vector256 is not (the test is a
+    // JIT-time constant, so each call is direct). Cell512 and Cell give the same bits. A row alone on the step's chain
+    // (Step, a batch of one) gains from the 512-bit products (paired ab, Intel Xeon: 1.0-1.45x); the odd row after a
+    // batch's pairs overlaps them, and there the 256-bit cell measured 3% faster (B-fwd, batch 3).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Cell(ref float wh, ref float xp, ref float h, ref float c, ref float rec)
+    private static void Cell(ref float wh, ref float xp, ref float h, ref float c, ref float rec, bool alone = true)
     {
-        if (Vector512.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated && alone)
         {
             TKernel.Cell512(ref wh, ref xp, ref h, ref c, ref rec);
         }
