@@ -34,7 +34,7 @@ internal static partial class WeightsResolver
             }
 
             JsonValue? layers = root["layers"];
-            string kind = _config.Kind == CellKind.Lstm ? "lstm" : _config.Kind == CellKind.Gru ? "gru" : "";
+            string kind = KerasLayout.LayerType(_config.Kind) ?? "";
             if (layers is not { Kind: JsonKind.Array } || layers.Items.Count != 2
                 || layers.Items[0]["type"] is not { Kind: JsonKind.String } recurrentType
                 || layers.Items[1]["type"] is not { Kind: JsonKind.String, Text: "dense" or "time-distributed-dense" })
@@ -55,12 +55,12 @@ internal static partial class WeightsResolver
             int h = _config.HiddenSize, gates = _config.GateRows, input = _config.InputSize;
             JsonValue[] recurrent = KerasWeights(layers.Items[0], "layers[0]", 3);
             JsonValue[] dense = KerasWeights(layers.Items[1], "layers[1]", 2);
-            bool gru = _config.Kind == CellKind.Gru;
+            int biasRows = KerasLayout.BiasRows(_config.Kind);
             string needs = Shape();
             var scratch = new List<byte>();
             ReadTensor(recurrent, 0, "layers[0].weights[0]", new[] { input, gates }, scratch, "the kernel of " + needs);
             ReadTensor(recurrent, 1, "layers[0].weights[1]", new[] { h, gates }, scratch, "the recurrent_kernel of " + needs);
-            ReadTensor(recurrent, 2, "layers[0].weights[2]", gru ? new[] { 2, gates } : new[] { gates }, scratch, "the bias of " + needs);
+            ReadTensor(recurrent, 2, "layers[0].weights[2]", biasRows == 2 ? new[] { 2, gates } : new[] { gates }, scratch, "the bias of " + needs);
             int outputs = dense[0].Kind == JsonKind.Array && dense[0].Items.Count > 0 && dense[0].Items[0].Kind == JsonKind.Array ? dense[0].Items[0].Items.Count : 0;
             ReadTensor(dense, 0, "layers[1].weights[0]", new[] { h, System.Math.Max(outputs, 1) }, scratch, "the dense kernel after " + needs);
             ReadTensor(dense, 1, "layers[1].weights[1]", new[] { System.Math.Max(outputs, 1) }, scratch, "the dense bias");
@@ -68,8 +68,8 @@ internal static partial class WeightsResolver
             // Every shape is checked, so the transposes below index only what is there.
             var weightIh = Matrix(gates, input, (row, k) => recurrent[0].Items[k].Items[KerasColumn(row)]);
             var weightHh = Matrix(gates, h, (row, k) => recurrent[1].Items[k].Items[KerasColumn(row)]);
-            var biasIh = Vector(gates, row => gru ? recurrent[2].Items[0].Items[KerasColumn(row)] : recurrent[2].Items[KerasColumn(row)]);
-            var biasHh = Vector(gates, row => gru ? recurrent[2].Items[1].Items[KerasColumn(row)] : Zero());
+            var biasIh = Vector(gates, row => biasRows == 2 ? recurrent[2].Items[0].Items[KerasColumn(row)] : recurrent[2].Items[KerasColumn(row)]);
+            var biasHh = Vector(gates, row => biasRows == 2 ? recurrent[2].Items[1].Items[KerasColumn(row)] : Zero());
             var headWeight = Matrix(outputs, h, (o, k) => dense[0].Items[k].Items[o]);
 
             var tensors = new JsonValue(JsonKind.Object, root.Line, root.Column);

@@ -238,8 +238,8 @@ internal static partial class WeightsResolver
         private static bool IsRecurrentName(string key) =>
             key.StartsWith("weight_", StringComparison.Ordinal) || key.StartsWith("bias_", StringComparison.Ordinal);
 
-        private string Shape() => string.Format(CultureInfo.InvariantCulture, "the class's {0} (input {1}, hidden {2}, {3} layer(s){4}{5}{6})",
-            _request.Cell.Kind == CellKind.Lstm ? "LSTM" : _request.Cell.Kind == CellKind.Gru ? "GRU" : "RNN",
+        private string Shape() => string.Format(CultureInfo.InvariantCulture, "the [{0}] class (input {1}, hidden {2}, {3} layer(s){4}{5}{6})",
+            _request.Cell.AttributeName,
             _config.InputSize, _config.HiddenSize, _config.NumLayers, _config.Bidirectional ? ", bidirectional" : "",
             _config.Bias ? "" : ", no bias", _config.ProjSize > 0 ? ", proj " + Invariant(_config.ProjSize) : "");
 

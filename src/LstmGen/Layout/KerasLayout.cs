@@ -7,6 +7,17 @@ namespace LstmGen;
 /// </summary>
 internal static class KerasLayout
 {
+    /// <summary>The Keras (AIDA-X) layer type of a recurrent kind: "lstm" or "gru"; null for a kind Keras files do not hold.</summary>
+    public static string? LayerType(CellKind kind) => kind switch
+    {
+        CellKind.Lstm => "lstm",
+        CellKind.Gru => "gru",
+        _ => null,
+    };
+
+    /// <summary>The rows of a Keras recurrent layer's bias: the GRU (reset_after) keeps b_ih and b_hh apart, the LSTM sums them.</summary>
+    public static int BiasRows(CellKind kind) => kind == CellKind.Gru ? 2 : 1;
+
     /// <summary>The Keras column of PyTorch gate row <paramref name="row"/> (gate row / hidden, unit row % hidden).</summary>
     public static int Column(CellKind kind, int row, int hidden)
     {
