@@ -10,8 +10,8 @@ public sealed partial class PackedNetwork<TKernel>
     /// <summary>
     /// What a training Forward records for Backward, in one buffer allocated once and grown only when a longer call comes:
     /// the input (sequence-first), each lower layer's output, then one record (<see cref="RecordLayout"/>) per
-    /// (layer, direction, t*batch+b). The buffer is pinned and each region starts on a 64-byte line, so the records' vectors
-    /// never straddle two lines.
+    /// (layer, direction, t*batch+b). The buffer is pinned and each region starts on a 64-byte line, so no 256-bit vector
+    /// of a record straddles two lines.
     /// </summary>
     private sealed class Tape
     {
