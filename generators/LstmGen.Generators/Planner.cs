@@ -35,12 +35,33 @@ internal sealed record KernelPlan(CellModel Model, StepForm Form, int EstimatedS
     public int TileBlocks => Planner.TileBlocksOf(RecurrentConfig.GatesOf(Model.Kind));
 
     /// <summary>
-    /// Into how many FMA chains (1, 2 or 4) a tile of <paramref name="blocks"/> blocks splits each gate sum: k goes to
-    /// chain k mod chains, and the chains are added pairwise at the end. The same for every cell of the kernel (one row,
-    /// two rows, 128-bit), so that they all add in one order and Step and Forward agree bit for bit.
+    /// Into how many FMA chains (1, 2 or 4) every tile splits each gate sum: k goes to chain k mod chains, and the chains
+    /// are added pairwise at the end. One number for the kernel, as many as a full tile's accumulators allow (a shape of
+    /// one partial tile: as many as it allows), and the same for every cell (one row, two rows, 512-bit products,
+    /// 128-bit), so that they all add in one order and Step and Forward agree bit for bit however the cells tile.
     /// </summary>
-    public int ChainsOf(int blocks) =>
-        SplitChains ? Planner.ChainsOf(blocks, RecurrentConfig.GatesOf(Model.Kind), HasCellPair ? 2 : 1, Layout.Config.OutputHidden) : 1;
+    public int Chains =>
+        SplitChains ? Planner.ChainsOf(Math.Min(TileBlocks, Layout.Blocks), RecurrentConfig.GatesOf(Model.Kind), HasCellPair ? 2 : 1, Layout.Config.OutputHidden) : 1;
+
+    /// <summary>
+    /// Blocks per tile of the unrolled one-row cell with 512-bit products (Cell512): two gate columns per accumulator, so
+    /// as many blocks as keep <see cref="Chains"/> chains of them within the accumulator budget, up to all of them. One
+    /// tile for the whole step puts all products before all activations: the activations of different blocks, all
+    /// independent, then overlap instead of each tile waiting for its own.
+    /// </summary>
+    public int WideTileBlocks
+    {
+        get
+        {
+            int gates = RecurrentConfig.GatesOf(Model.Kind), blocks = TileBlocks;
+            while (blocks < Layout.Blocks && ((((blocks + 1) * gates) + 1) / 2 * Chains) <= Planner.MaxSplitAccumulators)
+            {
+                blocks++;
+            }
+
+            return blocks;
+        }
+    }
 }
 
 /// <summary>
@@ -71,7 +92,7 @@ internal static class Planner
     private const int MaxPairAccumulators = 6;
     // Accumulators of a tile with split chains (all its rows), at most: with AVX-512 the JIT has 32 vector registers,
     // and 24 leave room for the broadcasts of h and the temporaries (on AVX2, with 16, a few accumulators spill).
-    private const int MaxSplitAccumulators = 24;
+    public const int MaxSplitAccumulators = 24;
 
     public static KernelPlan Plan(CellModel model)
     {

@@ -22,7 +22,7 @@ internal sealed partial class CellEmitter
     /// </summary>
     private void EmitWideProducts(CellWriter w, BlockAt first, int count, bool looped)
     {
-        int columns = count * _gates, pairs = columns / 2, chains = _plan.ChainsOf(count);
+        int columns = count * _gates, pairs = columns / 2, chains = _plan.Chains;
         bool odd = (columns & 1) == 1;
         int last = columns - 1;
         w.Once($"// Columns 2p and 2p + 1 of the tile in one 512-bit accumulator w{{p}}, in {chains} chain(s).");
@@ -46,7 +46,7 @@ internal sealed partial class CellEmitter
         void Term(string k, int chain, string weights, int offset)
         {
             string hk = chain == 0 ? "hk" : Inv($"hk{chain}");
-            w.Once($"{V512}<float> {hk} = {V512}.Create({U}.Add(ref {(looped ? "hp" : HSource(new Row(0, 1)))}, {k}));");
+            w.Once($"{V512}<float> {hk} = {V512}.Create({U}.Add(ref {(looped ? "hp" : HSource(new Row(0, 1), wide: true))}, {k}));");
             for (int p = 0; p < pairs; p++)
             {
                 w.Once($"{Wide(chain, p)} = {V512}.FusedMultiplyAdd({hk}, {V512}.LoadUnsafe(ref {weights}, {offset + (p * 16)}), {Wide(chain, p)});");

@@ -150,7 +150,7 @@ internal sealed partial class CellEmitter
     private void EmitProducts(CellWriter w, bool fromProducts, bool wide)
     {
         string gateList = string.Join(", ", _math.Gates);
-        int tile = _plan.TileBlocks;
+        int tile = wide && Unroll ? _plan.WideTileBlocks : _plan.TileBlocks;
         string hOut = _plan.Model.ProjSize > 0 ? "hfull" : "h";
         if (Unroll)
         {
@@ -270,7 +270,7 @@ internal sealed partial class CellEmitter
 
     private void EmitLoopedProducts(CellWriter w, BlockAt first, int count)
     {
-        int chains = _plan.ChainsOf(count);
+        int chains = _plan.Chains;
         if (chains > 1)
         {
             EmitChainStarts(w, count, chains);
@@ -320,15 +320,15 @@ internal sealed partial class CellEmitter
         }
     }
 
-    // Where an unrolled step reads h from: h itself when the whole step is one tile in Vector256 (every product is
-    // written before the update that overwrites h, and the broadcasts then wait for one store fewer: h's copy in the
-    // record is made beside them, not before them); else its copy in the record (a 128-bit twin updates the first half
-    // of each block before the second half's products read all of h).
-    private string HSource(Row r) => _blocks <= _plan.TileBlocks && !IsNarrow ? r["h"] : r["hp"];
+    // Where an unrolled step reads h from: h itself when the whole step is one tile (in Vector256, or in Cell512's wider
+    // tiles): every product is written before the update that overwrites h, and the broadcasts then wait for one store
+    // fewer (h's copy in the record is made beside them, not before them); else its copy in the record (a 128-bit twin
+    // updates the first half of each block before the second half's products read all of h).
+    private string HSource(Row r, bool wide = false) => _blocks <= (wide ? _plan.WideTileBlocks : _plan.TileBlocks) && !IsNarrow ? r["h"] : r["hp"];
 
     private void EmitUnrolledProducts(CellWriter w, BlockAt first, int count)
     {
-        int chains = _plan.ChainsOf(count);
+        int chains = _plan.Chains;
         if (chains > 1)
         {
             EmitChainStarts(w, count, chains);
