@@ -146,6 +146,8 @@ public class PipelineTests
         { "ProjectedBiLstm", "[LstmCell(Input = 4, Hidden = 8, Bidirectional = true, ProjSize = 3)]" },
         { "ReluRnn", "[RnnCell(Input = 3, Hidden = 4, Nonlinearity = Nonlinearity.Relu)]" },
         { "BatchFirstGru", "[GruCell(Input = 3, Hidden = 10, Layers = 2, BatchFirst = true)]" },
+        // The amp-capture size: five blocks, so tiles of two and a partial one, and Cell512's whole step in one tile.
+        { "AmpLstm", "[LstmCell(Input = 1, Hidden = 40)]" },
     };
 
     private const string UpdateGoldenVariable = "LSTMGEN_UPDATE_GOLDEN";
