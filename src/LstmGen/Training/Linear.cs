@@ -78,13 +78,19 @@ public sealed class Linear<T> : IParameterBuffer<T>
     {
         CheckRows(x, rows, y, nameof(x), nameof(y));
         ReadOnlySpan<T> w = Weight;
-        for (int r = 0; r < rows; r++)
+        ReadOnlySpan<T> bias = Bias;
+        int n = InFeatures, m = OutFeatures;
+        for (int o = 0; o < m; o++)
         {
-            Span<T> yr = y.Slice(r * OutFeatures, OutFeatures);
-            LinearAlgebra<T>.MatVec(w, x.Slice(r * InFeatures, InFeatures), yr);
+            // Output o of every row, several rows per pass over W's row o; then + b, as W x + b row by row would add.
+            Span<T> yo = y[o..];
+            LinearAlgebra<T>.DotRows(x, rows, w.Slice(o * n, n), yo, m);
             if (HasBias)
             {
-                LinearAlgebra<T>.Add(yr, Bias);
+                for (int r = 0; r < rows; r++)
+                {
+                    yo[r * m] += bias[o];
+                }
             }
         }
     }
