@@ -195,8 +195,9 @@ public static class AmpModelFile
         JsonElement weights = Weights(reader, recurrent, "layers[0]", 3, "kernel, recurrent_kernel and bias");
         float[] kernel = reader.Tensor(weights[0], "layers[0].weights[0]", [inputSize, gates], $"the kernel of an {needs}");
         float[] recurrentKernel = reader.Tensor(weights[1], "layers[0].weights[1]", [hiddenSize, gates], $"the recurrent_kernel of an {needs}");
-        float[] bias = reader.Tensor(weights[2], "layers[0].weights[2]", kind == CellKind.Lstm ? [gates] : [2, gates],
-            kind == CellKind.Lstm ? $"the bias of an {needs}" : $"the bias (input and recurrent rows) of a {needs}");
+        bool biasRowsApart = KerasLayout.BiasRows(kind) == 2;
+        float[] bias = reader.Tensor(weights[2], "layers[0].weights[2]", biasRowsApart ? [2, gates] : [gates],
+            biasRowsApart ? $"the bias (input and recurrent rows) of a {needs}" : $"the bias of an {needs}");
 
         JsonElement dense = layers[1];
         if (dense.TryGetProperty("activation", out JsonElement activation) && reader.String(activation, "layers[1].activation").Length > 0)
@@ -248,7 +249,7 @@ public static class AmpModelFile
 
             // The LSTM's one Keras bias is bias_ih (bias_hh stays 0); the GRU has an input row and a recurrent row.
             biasIh[row] = bias[column];
-            biasHh[row] = config.Kind == CellKind.Gru ? bias[gates + column] : 0;
+            biasHh[row] = KerasLayout.BiasRows(config.Kind) == 2 ? bias[gates + column] : 0;
         }
 
         target.Set("weight_ih_l0", weightIh);
