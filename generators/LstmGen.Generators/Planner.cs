@@ -53,8 +53,8 @@ internal sealed record KernelPlan(CellModel Model, StepForm Form, int EstimatedS
     {
         get
         {
-            int gates = RecurrentConfig.GatesOf(Model.Kind), blocks = TileBlocks;
-            while (blocks < Layout.Blocks && ((((blocks + 1) * gates) + 1) / 2 * Chains) <= Planner.MaxSplitAccumulators)
+            int gates = RecurrentConfig.GatesOf(Model.Kind), chains = Chains, all = Layout.Blocks, blocks = TileBlocks;
+            while (blocks < all && ((((blocks + 1) * gates) + 1) / 2 * chains) <= Planner.MaxSplitAccumulators)
             {
                 blocks++;
             }

@@ -43,10 +43,11 @@ internal sealed partial class CellEmitter
             }
         }
 
+        string hSource = looped ? "hp" : HSource(new Row(0, 1), wide: true);
         void Term(string k, int chain, string weights, int offset)
         {
             string hk = chain == 0 ? "hk" : Inv($"hk{chain}");
-            w.Once($"{V512}<float> {hk} = {V512}.Create({U}.Add(ref {(looped ? "hp" : HSource(new Row(0, 1), wide: true))}, {k}));");
+            w.Once($"{V512}<float> {hk} = {V512}.Create({U}.Add(ref {hSource}, {k}));");
             for (int p = 0; p < pairs; p++)
             {
                 w.Once($"{Wide(chain, p)} = {V512}.FusedMultiplyAdd({hk}, {V512}.LoadUnsafe(ref {weights}, {offset + (p * 16)}), {Wide(chain, p)});");
