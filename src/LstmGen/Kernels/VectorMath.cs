@@ -13,15 +13,20 @@ namespace LstmGen.Kernels;
 /// bit when both use fused multiply-add: on x64 exactly when <see cref="Fma.IsSupported"/>, on ARM64 always).
 /// </summary>
 /// <remarks>
-/// Both functions are built on one exp kernel for non-positive arguments (Cody-Waite reduction,
-/// degree-7 polynomial, two-step scaling so results in the denormal range are rounded once).
+/// Both functions are built on one exp kernel, exp(-a) = 2^n (1 + q) (Cody-Waite reduction, degree-7 polynomial), whose
+/// callers fold the scaling into their last fused multiply-add, so a result in the denormal range is rounded once. On the
+/// dependent chain of a recurrent step, counted from measured Zen 4 latencies (FMA 4 cycles, add and multiply 3, min 2,
+/// divide 11), sigmoid is about 50 cycles and tanh about 57 (before: 59 and 62, with +1 and two scaling multiplies after
+/// the polynomial).
+/// Multiply-adds are <c>MultiplyAddEstimate</c>: fused exactly where the scalar form's are, and an intrinsic rather than
+/// a helper to inline, which keeps the widest generated cells (ten activations) within the JIT's inlining budget.
 /// Errors quoted on each function were measured exhaustively over all 2^32 float inputs against
 /// double-precision reference math, in ulps of the exact result.
 /// </remarks>
 public static class VectorMath
 {
-    // exp kernel. The argument is clamped to ExpMinArg: exp(-104) < 2^-150, which rounds to 0.
-    private const float ExpMinArg = -104f;
+    // exp kernel: exp(-a) for 0 <= a <= 104 (exp(-104) < 2^-150, which rounds to 0).
+    private const float ExpMaxArg = 104f;
     private const float Log2E = 1.44269504088896341f;
 
     // ln 2 split so that n * Ln2Hi is exact for |n| < 2^15 (Ln2Hi has 9 significant bits).
@@ -41,6 +46,9 @@ public static class VectorMath
     private const float ExpP3 = 4.1665795894e-2f;
     private const float ExpP4 = 1.6666665459e-1f;
     private const float ExpP5 = 5.0000001201e-1f;
+
+    // The same polynomial in v = -r: q = exp(r) - 1 = -v + w (A1 v + B1 + (A2 v + B2) w + (A3 v + B3) w^2), w = v^2.
+    private const float ExpA1 = -ExpP4, ExpB1 = ExpP5, ExpA2 = -ExpP2, ExpB2 = ExpP3, ExpA3 = -ExpP0, ExpB3 = ExpP1;
 
     // tanh(x) ~ x + x^3 * T(x^2) for |x| < TanhSmallLimit (Cephes tanhf coefficients). Above it,
     // (1 - e)/(1 + e) with e = exp(-2|x|) <= 0.29 has no cancellation.
@@ -65,7 +73,7 @@ public static class VectorMath
     /// </summary>
     /// <remarks>
     /// Measured maximum error over all 2^32 floats: 2.402 ulp (worst near x = -4.16), and at most
-    /// 1.01 ulp of the smallest denormal for denormal results (x in about [-104, -87.3]), so tiny
+    /// 0.71 ulp of the smallest denormal for denormal results (x in about [-104, -87.3]), so tiny
     /// outputs such as sigmoid(-80) = 1.8e-35 keep full relative accuracy. x &lt;= -104 gives +0,
     /// x &gt;= 17 gives exactly 1, ±0 gives 0.5, -Infinity gives +0, +Infinity gives 1, NaN gives NaN;
     /// never negative. (0.5*tanh(x/2)+0.5 was rejected: it loses all relative accuracy for x &lt; -1.)
@@ -73,12 +81,15 @@ public static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Sigmoid(Vector256<float> x)
     {
-        Vector256<float> one = Vector256<float>.One;
-        Vector256<float> e = ExpNonPositive(-Vector256.Abs(x));
-        Vector256<float> numerator = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<float>.Zero), e, one);
-        Vector256<float> y = numerator / (one + e);
+        Vector256<float> a = Vector256.MinNative(Vector256.Abs(x), Vector256.Create(ExpMaxArg));
+        ExpMinus(a, out Vector256<float> q, out Vector256<float> s);
 
-        // The exp clamp does not propagate NaN, so restore it here.
+        // e = exp(-|x|) = s (1 + q) and 1 + e, each in one fused step from q.
+        Vector256<float> e = Vector256.MultiplyAddEstimate(q, s, s);
+        Vector256<float> numerator = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<float>.Zero), e, Vector256<float>.One);
+        Vector256<float> y = numerator / Vector256.MultiplyAddEstimate(q, s, s + Vector256<float>.One);
+
+        // The clamp does not propagate NaN, so restore it here.
         return Vector256.ConditionalSelect(Vector256.Equals(x, x), y, x);
     }
 
@@ -98,14 +109,17 @@ public static class VectorMath
         Vector256<float> ax = Vector256.Abs(x);
 
         Vector256<float> z = ax * ax;
-        Vector256<float> t = MulAdd(Vector256.Create(TanhT0), z, Vector256.Create(TanhT1));
-        t = MulAdd(t, z, Vector256.Create(TanhT2));
-        t = MulAdd(t, z, Vector256.Create(TanhT3));
-        t = MulAdd(t, z, Vector256.Create(TanhT4));
-        Vector256<float> small = MulAdd(t, ax * z, ax);
+        Vector256<float> t = Vector256.MultiplyAddEstimate(Vector256.Create(TanhT0), z, Vector256.Create(TanhT1));
+        t = Vector256.MultiplyAddEstimate(t, z, Vector256.Create(TanhT2));
+        t = Vector256.MultiplyAddEstimate(t, z, Vector256.Create(TanhT3));
+        t = Vector256.MultiplyAddEstimate(t, z, Vector256.Create(TanhT4));
+        Vector256<float> small = Vector256.MultiplyAddEstimate(t, ax * z, ax);
 
-        Vector256<float> e = ExpNonPositive(ax * Vector256.Create(-2f));
-        Vector256<float> large = (one - e) / (one + e);
+        // (1 - e)/(1 + e) with e = exp(-2|x|) = s (1 + q): numerator and denominator each rounded once. (1 + s + q s
+        // would save the 1 + q, but 1 + s is inexact for s < 2^-23: 1.83 ulp at |x| = 8.14.)
+        ExpMinus(Vector256.MinNative(ax + ax, Vector256.Create(ExpMaxArg)), out Vector256<float> q, out Vector256<float> s);
+        Vector256<float> q1 = q + one;
+        Vector256<float> large = Vector256.MultiplyAddEstimate(-s, q1, one) / Vector256.MultiplyAddEstimate(s, q1, one);
 
         // Both paths work on |x| and the sign is put back last, so tanh(-0) = -0. NaN fails the
         // compare and takes the polynomial path, which propagates it.
@@ -113,39 +127,36 @@ public static class VectorMath
         return y | (x & Vector256.Create(-0f));
     }
 
-    /// <summary>exp(z) for z &lt;= 0; NaN lanes give an unspecified finite value.</summary>
+    /// <summary>
+    /// exp(-a) = s (1 + q) for 0 &lt;= a &lt;= 104: Cody-Waite reduction to r = n ln2 - a with |r| &lt;= ln2/2 (n &lt;= 0),
+    /// q = exp(r) - 1 by a degree-7 polynomial, s = 2^n. Callers finish with a fused multiply-add (s + q s, 1 + s + q s),
+    /// one FMA on the chain instead of +1 and two scalings.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> ExpNonPositive(Vector256<float> z)
+    private static void ExpMinus(Vector256<float> a, out Vector256<float> q, out Vector256<float> s)
     {
-        z = Vector256.MaxNative(z, Vector256.Create(ExpMinArg));
-        Vector256<float> shifted = MulAdd(z, Vector256.Create(Log2E), Vector256.Create(RoundShifter));
+        Vector256<float> shifted = Vector256.MultiplyAddEstimate(a, Vector256.Create(-Log2E), Vector256.Create(RoundShifter));
         Vector256<float> n = shifted - Vector256.Create(RoundShifter);
-        Vector256<float> r = MulAdd(n, Vector256.Create(-Ln2Hi), z);
-        r = MulAdd(n, Vector256.Create(-Ln2Lo), r);
+        Vector256<float> v = Vector256.MultiplyAddEstimate(n, Vector256.Create(Ln2Hi), a);
+        v = Vector256.MultiplyAddEstimate(n, Vector256.Create(Ln2Lo), v);
 
-        // Estrin's scheme: the degree-5 part as (P5 + P4 r) + (P3 + P2 r) r^2 + (P1 + P0 r) r^4, three FMAs deep
-        // instead of Horner's five.
-        Vector256<float> r2 = r * r;
-        Vector256<float> c1 = MulAdd(Vector256.Create(ExpP4), r, Vector256.Create(ExpP5));
-        Vector256<float> c2 = MulAdd(Vector256.Create(ExpP2), r, Vector256.Create(ExpP3));
-        Vector256<float> c3 = MulAdd(Vector256.Create(ExpP0), r, Vector256.Create(ExpP1));
-        Vector256<float> p = MulAdd(c2, r2, c1);
-        p = MulAdd(c3, r2 * r2, p);
-        p = MulAdd(p, r2, r) + Vector256<float>.One;
+        // Estrin's scheme, three FMAs deep instead of Horner's five.
+        Vector256<float> w = v * v;
+        Vector256<float> c1 = Vector256.MultiplyAddEstimate(Vector256.Create(ExpA1), v, Vector256.Create(ExpB1));
+        Vector256<float> c2 = Vector256.MultiplyAddEstimate(Vector256.Create(ExpA2), v, Vector256.Create(ExpB2));
+        Vector256<float> c3 = Vector256.MultiplyAddEstimate(Vector256.Create(ExpA3), v, Vector256.Create(ExpB3));
+        Vector256<float> p = Vector256.MultiplyAddEstimate(c2, w, c1);
+        p = Vector256.MultiplyAddEstimate(c3, w * w, p);
+        q = Vector256.MultiplyAddEstimate(p, w, -v);
 
-        // Scale by 2^n as 2^n1 * 2^n2 (n1, n2 >= -75): the first product stays normal, so a denormal
-        // result is rounded only once.
+        // s = 2^n as 2^n1 * 2^n2 (n1, n2 >= -75), off the chain: exact down to 2^-149, so a denormal result is
+        // rounded once, by the caller's fused step.
         Vector256<int> ni = shifted.AsInt32() - Vector256.Create(RoundShifterBits);
         Vector256<int> n1 = Vector256.ShiftRightArithmetic(ni, 1);
         Vector256<int> n2 = ni - n1;
-        Vector256<float> s1 = Vector256.ShiftLeft(n1 + Vector256.Create(ExponentBias), MantissaBits).AsSingle();
-        Vector256<float> s2 = Vector256.ShiftLeft(n2 + Vector256.Create(ExponentBias), MantissaBits).AsSingle();
-        return p * s1 * s2;
+        s = Vector256.ShiftLeft(n1 + Vector256.Create(ExponentBias), MantissaBits).AsSingle()
+            * Vector256.ShiftLeft(n2 + Vector256.Create(ExponentBias), MantissaBits).AsSingle();
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> MulAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
-        Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : a * b + c;
 
     // ---------------------------------------------------------------- pairs
 
@@ -185,10 +196,15 @@ public static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Sigmoid(Vector512<float> x)
     {
-        Vector512<float> one = Vector512<float>.One;
-        Vector512<float> e = ExpNonPositive(-Vector512.Abs(x));
-        Vector512<float> numerator = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<float>.Zero), e, one);
-        Vector512<float> y = numerator / (one + e);
+        Vector512<float> a = Vector512.MinNative(Vector512.Abs(x), Vector512.Create(ExpMaxArg));
+        ExpMinus(a, out Vector512<float> q, out Vector512<float> s);
+
+        // e = exp(-|x|) = s (1 + q) and 1 + e, each in one fused step from q.
+        Vector512<float> e = Vector512.MultiplyAddEstimate(q, s, s);
+        Vector512<float> numerator = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<float>.Zero), e, Vector512<float>.One);
+        Vector512<float> y = numerator / Vector512.MultiplyAddEstimate(q, s, s + Vector512<float>.One);
+
+        // The clamp does not propagate NaN, so restore it here.
         return Vector512.ConditionalSelect(Vector512.Equals(x, x), y, x);
     }
 
@@ -200,14 +216,17 @@ public static class VectorMath
         Vector512<float> ax = Vector512.Abs(x);
 
         Vector512<float> z = ax * ax;
-        Vector512<float> t = MulAdd(Vector512.Create(TanhT0), z, Vector512.Create(TanhT1));
-        t = MulAdd(t, z, Vector512.Create(TanhT2));
-        t = MulAdd(t, z, Vector512.Create(TanhT3));
-        t = MulAdd(t, z, Vector512.Create(TanhT4));
-        Vector512<float> small = MulAdd(t, ax * z, ax);
+        Vector512<float> t = Vector512.MultiplyAddEstimate(Vector512.Create(TanhT0), z, Vector512.Create(TanhT1));
+        t = Vector512.MultiplyAddEstimate(t, z, Vector512.Create(TanhT2));
+        t = Vector512.MultiplyAddEstimate(t, z, Vector512.Create(TanhT3));
+        t = Vector512.MultiplyAddEstimate(t, z, Vector512.Create(TanhT4));
+        Vector512<float> small = Vector512.MultiplyAddEstimate(t, ax * z, ax);
 
-        Vector512<float> e = ExpNonPositive(ax * Vector512.Create(-2f));
-        Vector512<float> large = (one - e) / (one + e);
+        // (1 - e)/(1 + e) with e = exp(-2|x|) = s (1 + q): numerator and denominator each rounded once. (1 + s + q s
+        // would save the 1 + q, but 1 + s is inexact for s < 2^-23: 1.83 ulp at |x| = 8.14.)
+        ExpMinus(Vector512.MinNative(ax + ax, Vector512.Create(ExpMaxArg)), out Vector512<float> q, out Vector512<float> s);
+        Vector512<float> q1 = q + one;
+        Vector512<float> large = Vector512.MultiplyAddEstimate(-s, q1, one) / Vector512.MultiplyAddEstimate(s, q1, one);
 
         // Both paths work on |x| and the sign is put back last, so tanh(-0) = -0. NaN fails the
         // compare and takes the polynomial path, which propagates it.
@@ -215,37 +234,32 @@ public static class VectorMath
         return y | (x & Vector512.Create(-0f));
     }
 
+    /// <summary>exp(-k a) as s (1 + q); see the Vector256 form.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> ExpNonPositive(Vector512<float> z)
+    private static void ExpMinus(Vector512<float> a, out Vector512<float> q, out Vector512<float> s)
     {
-        z = Vector512.MaxNative(z, Vector512.Create(ExpMinArg));
-        Vector512<float> shifted = MulAdd(z, Vector512.Create(Log2E), Vector512.Create(RoundShifter));
+        Vector512<float> shifted = Vector512.MultiplyAddEstimate(a, Vector512.Create(-Log2E), Vector512.Create(RoundShifter));
         Vector512<float> n = shifted - Vector512.Create(RoundShifter);
-        Vector512<float> r = MulAdd(n, Vector512.Create(-Ln2Hi), z);
-        r = MulAdd(n, Vector512.Create(-Ln2Lo), r);
+        Vector512<float> v = Vector512.MultiplyAddEstimate(n, Vector512.Create(Ln2Hi), a);
+        v = Vector512.MultiplyAddEstimate(n, Vector512.Create(Ln2Lo), v);
 
-        // Estrin's scheme: the degree-5 part as (P5 + P4 r) + (P3 + P2 r) r^2 + (P1 + P0 r) r^4, three FMAs deep
-        // instead of Horner's five.
-        Vector512<float> r2 = r * r;
-        Vector512<float> c1 = MulAdd(Vector512.Create(ExpP4), r, Vector512.Create(ExpP5));
-        Vector512<float> c2 = MulAdd(Vector512.Create(ExpP2), r, Vector512.Create(ExpP3));
-        Vector512<float> c3 = MulAdd(Vector512.Create(ExpP0), r, Vector512.Create(ExpP1));
-        Vector512<float> p = MulAdd(c2, r2, c1);
-        p = MulAdd(c3, r2 * r2, p);
-        p = MulAdd(p, r2, r) + Vector512<float>.One;
+        // Estrin's scheme, three FMAs deep instead of Horner's five.
+        Vector512<float> w = v * v;
+        Vector512<float> c1 = Vector512.MultiplyAddEstimate(Vector512.Create(ExpA1), v, Vector512.Create(ExpB1));
+        Vector512<float> c2 = Vector512.MultiplyAddEstimate(Vector512.Create(ExpA2), v, Vector512.Create(ExpB2));
+        Vector512<float> c3 = Vector512.MultiplyAddEstimate(Vector512.Create(ExpA3), v, Vector512.Create(ExpB3));
+        Vector512<float> p = Vector512.MultiplyAddEstimate(c2, w, c1);
+        p = Vector512.MultiplyAddEstimate(c3, w * w, p);
+        q = Vector512.MultiplyAddEstimate(p, w, -v);
 
+        // s = 2^n as 2^n1 * 2^n2 (n1, n2 >= -75), off the chain: exact down to 2^-149, so a denormal result is
+        // rounded once, by the caller's fused step.
         Vector512<int> ni = shifted.AsInt32() - Vector512.Create(RoundShifterBits);
         Vector512<int> n1 = Vector512.ShiftRightArithmetic(ni, 1);
         Vector512<int> n2 = ni - n1;
-        Vector512<float> s1 = Vector512.ShiftLeft(n1 + Vector512.Create(ExponentBias), MantissaBits).AsSingle();
-        Vector512<float> s2 = Vector512.ShiftLeft(n2 + Vector512.Create(ExponentBias), MantissaBits).AsSingle();
-        return p * s1 * s2;
+        s = Vector512.ShiftLeft(n1 + Vector512.Create(ExponentBias), MantissaBits).AsSingle()
+            * Vector512.ShiftLeft(n2 + Vector512.Create(ExponentBias), MantissaBits).AsSingle();
     }
-
-    // Fused exactly when the Vector256 and scalar forms are, so all forms agree bit for bit.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> MulAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) =>
-        Fma.IsSupported ? Vector512.FusedMultiplyAdd(a, b, c) : a * b + c;
 
     // ---------------------------------------------------------------- Vector128
 
@@ -253,12 +267,15 @@ public static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Sigmoid(Vector128<float> x)
     {
-        Vector128<float> one = Vector128<float>.One;
-        Vector128<float> e = ExpNonPositive(-Vector128.Abs(x));
-        Vector128<float> numerator = Vector128.ConditionalSelect(Vector128.LessThan(x, Vector128<float>.Zero), e, one);
-        Vector128<float> y = numerator / (one + e);
+        Vector128<float> a = Vector128.MinNative(Vector128.Abs(x), Vector128.Create(ExpMaxArg));
+        ExpMinus(a, out Vector128<float> q, out Vector128<float> s);
 
-        // The exp clamp does not propagate NaN, so restore it here.
+        // e = exp(-|x|) = s (1 + q) and 1 + e, each in one fused step from q.
+        Vector128<float> e = Vector128.MultiplyAddEstimate(q, s, s);
+        Vector128<float> numerator = Vector128.ConditionalSelect(Vector128.LessThan(x, Vector128<float>.Zero), e, Vector128<float>.One);
+        Vector128<float> y = numerator / Vector128.MultiplyAddEstimate(q, s, s + Vector128<float>.One);
+
+        // The clamp does not propagate NaN, so restore it here.
         return Vector128.ConditionalSelect(Vector128.Equals(x, x), y, x);
     }
 
@@ -276,8 +293,11 @@ public static class VectorMath
         t = Vector128.MultiplyAddEstimate(t, z, Vector128.Create(TanhT4));
         Vector128<float> small = Vector128.MultiplyAddEstimate(t, ax * z, ax);
 
-        Vector128<float> e = ExpNonPositive(ax * Vector128.Create(-2f));
-        Vector128<float> large = (one - e) / (one + e);
+        // (1 - e)/(1 + e) with e = exp(-2|x|) = s (1 + q): numerator and denominator each rounded once. (1 + s + q s
+        // would save the 1 + q, but 1 + s is inexact for s < 2^-23: 1.83 ulp at |x| = 8.14.)
+        ExpMinus(Vector128.MinNative(ax + ax, Vector128.Create(ExpMaxArg)), out Vector128<float> q, out Vector128<float> s);
+        Vector128<float> q1 = q + one;
+        Vector128<float> large = Vector128.MultiplyAddEstimate(-s, q1, one) / Vector128.MultiplyAddEstimate(s, q1, one);
 
         // Both paths work on |x| and the sign is put back last, so tanh(-0) = -0. NaN fails the
         // compare and takes the polynomial path, which propagates it.
@@ -285,34 +305,31 @@ public static class VectorMath
         return y | (x & Vector128.Create(-0f));
     }
 
-    /// <summary>exp(z) for z &lt;= 0; NaN lanes give an unspecified finite value.</summary>
+    /// <summary>exp(-k a) as s (1 + q); see the Vector256 form.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> ExpNonPositive(Vector128<float> z)
+    private static void ExpMinus(Vector128<float> a, out Vector128<float> q, out Vector128<float> s)
     {
-        z = Vector128.MaxNative(z, Vector128.Create(ExpMinArg));
-        Vector128<float> shifted = Vector128.MultiplyAddEstimate(z, Vector128.Create(Log2E), Vector128.Create(RoundShifter));
+        Vector128<float> shifted = Vector128.MultiplyAddEstimate(a, Vector128.Create(-Log2E), Vector128.Create(RoundShifter));
         Vector128<float> n = shifted - Vector128.Create(RoundShifter);
-        Vector128<float> r = Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2Hi), z);
-        r = Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2Lo), r);
+        Vector128<float> v = Vector128.MultiplyAddEstimate(n, Vector128.Create(Ln2Hi), a);
+        v = Vector128.MultiplyAddEstimate(n, Vector128.Create(Ln2Lo), v);
 
-        // Estrin's scheme: the degree-5 part as (P5 + P4 r) + (P3 + P2 r) r^2 + (P1 + P0 r) r^4, three FMAs deep
-        // instead of Horner's five.
-        Vector128<float> r2 = r * r;
-        Vector128<float> c1 = Vector128.MultiplyAddEstimate(Vector128.Create(ExpP4), r, Vector128.Create(ExpP5));
-        Vector128<float> c2 = Vector128.MultiplyAddEstimate(Vector128.Create(ExpP2), r, Vector128.Create(ExpP3));
-        Vector128<float> c3 = Vector128.MultiplyAddEstimate(Vector128.Create(ExpP0), r, Vector128.Create(ExpP1));
-        Vector128<float> p = Vector128.MultiplyAddEstimate(c2, r2, c1);
-        p = Vector128.MultiplyAddEstimate(c3, r2 * r2, p);
-        p = Vector128.MultiplyAddEstimate(p, r2, r) + Vector128<float>.One;
+        // Estrin's scheme, three FMAs deep instead of Horner's five.
+        Vector128<float> w = v * v;
+        Vector128<float> c1 = Vector128.MultiplyAddEstimate(Vector128.Create(ExpA1), v, Vector128.Create(ExpB1));
+        Vector128<float> c2 = Vector128.MultiplyAddEstimate(Vector128.Create(ExpA2), v, Vector128.Create(ExpB2));
+        Vector128<float> c3 = Vector128.MultiplyAddEstimate(Vector128.Create(ExpA3), v, Vector128.Create(ExpB3));
+        Vector128<float> p = Vector128.MultiplyAddEstimate(c2, w, c1);
+        p = Vector128.MultiplyAddEstimate(c3, w * w, p);
+        q = Vector128.MultiplyAddEstimate(p, w, -v);
 
-        // Scale by 2^n as 2^n1 * 2^n2 (n1, n2 >= -75): the first product stays normal, so a denormal
-        // result is rounded only once.
+        // s = 2^n as 2^n1 * 2^n2 (n1, n2 >= -75), off the chain: exact down to 2^-149, so a denormal result is
+        // rounded once, by the caller's fused step.
         Vector128<int> ni = shifted.AsInt32() - Vector128.Create(RoundShifterBits);
         Vector128<int> n1 = Vector128.ShiftRightArithmetic(ni, 1);
         Vector128<int> n2 = ni - n1;
-        Vector128<float> s1 = Vector128.ShiftLeft(n1 + Vector128.Create(ExponentBias), MantissaBits).AsSingle();
-        Vector128<float> s2 = Vector128.ShiftLeft(n2 + Vector128.Create(ExponentBias), MantissaBits).AsSingle();
-        return p * s1 * s2;
+        s = Vector128.ShiftLeft(n1 + Vector128.Create(ExponentBias), MantissaBits).AsSingle()
+            * Vector128.ShiftLeft(n2 + Vector128.Create(ExponentBias), MantissaBits).AsSingle();
     }
 
     /// <summary>
@@ -339,9 +356,10 @@ public static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sigmoid(float x)
     {
-        float e = ExpNonPositive(-MathF.Abs(x));
+        ExpMinus(MathF.Min(MathF.Abs(x), ExpMaxArg), out float q, out float s);
+        float e = MulAdd(q, s, s);
         float numerator = x < 0f ? e : 1f;
-        float y = numerator / (1f + e);
+        float y = numerator / MulAdd(q, s, s + 1f);
         return float.IsNaN(x) ? x : y;
     }
 
@@ -359,35 +377,34 @@ public static class VectorMath
         t = MulAdd(t, z, TanhT4);
         float small = MulAdd(t, ax * z, ax);
 
-        float e = ExpNonPositive(ax * -2f);
-        float large = (1f - e) / (1f + e);
+        ExpMinus(MathF.Min(ax + ax, ExpMaxArg), out float q, out float s);
+        float q1 = q + 1f;
+        float large = MulAdd(-s, q1, 1f) / MulAdd(s, q1, 1f);
 
         return MathF.CopySign(ax >= TanhSmallLimit ? large : small, x);
     }
 
-    private static float ExpNonPositive(float z)
+    private static void ExpMinus(float a, out float q, out float s)
     {
-        z = MathF.Max(z, ExpMinArg);
-        float shifted = MulAdd(z, Log2E, RoundShifter);
+        float shifted = MulAdd(a, -Log2E, RoundShifter);
         float n = shifted - RoundShifter;
-        float r = MulAdd(n, -Ln2Hi, z);
-        r = MulAdd(n, -Ln2Lo, r);
+        float v = MulAdd(n, Ln2Hi, a);
+        v = MulAdd(n, Ln2Lo, v);
 
         // Estrin's scheme, as in the vector forms.
-        float r2 = r * r;
-        float c1 = MulAdd(ExpP4, r, ExpP5);
-        float c2 = MulAdd(ExpP2, r, ExpP3);
-        float c3 = MulAdd(ExpP0, r, ExpP1);
-        float p = MulAdd(c2, r2, c1);
-        p = MulAdd(c3, r2 * r2, p);
-        p = MulAdd(p, r2, r) + 1f;
+        float w = v * v;
+        float c1 = MulAdd(ExpA1, v, ExpB1);
+        float c2 = MulAdd(ExpA2, v, ExpB2);
+        float c3 = MulAdd(ExpA3, v, ExpB3);
+        float p = MulAdd(c2, w, c1);
+        p = MulAdd(c3, w * w, p);
+        q = MulAdd(p, w, -v);
 
         int ni = BitConverter.SingleToInt32Bits(shifted) - RoundShifterBits;
         int n1 = ni >> 1;
         int n2 = ni - n1;
-        float s1 = BitConverter.Int32BitsToSingle((n1 + ExponentBias) << MantissaBits);
-        float s2 = BitConverter.Int32BitsToSingle((n2 + ExponentBias) << MantissaBits);
-        return p * s1 * s2;
+        s = BitConverter.Int32BitsToSingle((n1 + ExponentBias) << MantissaBits)
+            * BitConverter.Int32BitsToSingle((n2 + ExponentBias) << MantissaBits);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
