@@ -148,11 +148,23 @@ public sealed partial class PackedNetwork<TKernel>
         }
     }
 
-    // Copies batch row b's new h (its running row, padded) to its place in the layer output.
+    // Copies batch row b's new h (its running row, padded) to its place in the layer output: whole vectors when the width
+    // is a multiple of 8 (the span copy was a memmove call per step), bounds checked at both ends of the destination.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyRowOut(Span<float> hRun, int b, Span<float> layerOut, bool batchFirst, int seqLen, int batch, int t, int dir) =>
-        hRun.Slice(b * TKernel.OutputHiddenPadded, TKernel.OutputHidden).CopyTo(
-            layerOut.Slice(((batchFirst ? (b * seqLen) + t : (t * batch) + b) * TKernel.OutputSize) + (dir * TKernel.OutputHidden), TKernel.OutputHidden));
+    private static void CopyRowOut(Span<float> hRun, int b, Span<float> layerOut, bool batchFirst, int seqLen, int batch, int t, int dir)
+    {
+        int ho = TKernel.OutputHidden;
+        int at = ((batchFirst ? (b * seqLen) + t : (t * batch) + b) * TKernel.OutputSize) + (dir * ho);
+        if (ho % 8 == 0)
+        {
+            _ = layerOut[at + ho - 1];
+            VectorCopy.Copy(ref hRun[b * TKernel.OutputHiddenPadded], ref layerOut[at], ho);
+        }
+        else
+        {
+            hRun.Slice(b * TKernel.OutputHiddenPadded, ho).CopyTo(layerOut.Slice(at, ho));
+        }
+    }
 
     // Time steps per chunk of input projections: about 16 KB of them, at least one step.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
