@@ -16,8 +16,8 @@ namespace LstmGen.Kernels;
 /// Both functions are built on one exp kernel, exp(-a) = 2^n (1 + q) (Cody-Waite reduction, degree-7 polynomial), whose
 /// callers fold the scaling into their last fused multiply-add, so a result in the denormal range is rounded once. On the
 /// dependent chain of a recurrent step, counted from measured Zen 4 latencies (FMA 4 cycles, add and multiply 3, min 2,
-/// divide 11), sigmoid is about 50 cycles and tanh about 57 (before: 59 and 62, with +1 and two scaling multiplies after
-/// the polynomial).
+/// divide 11), sigmoid and tanh are about 50 cycles each (before: 59 and 62, with +1 and two scaling multiplies after the
+/// polynomial, and tanh's reduction in two steps).
 /// Multiply-adds are <c>MultiplyAddEstimate</c>: fused exactly where the scalar form's are, and an intrinsic rather than
 /// a helper to inline, which keeps the widest generated cells (ten activations) within the JIT's inlining budget.
 /// Errors quoted on each function were measured exhaustively over all 2^32 float inputs against
@@ -32,6 +32,7 @@ public static class VectorMath
     // ln 2 split so that n * Ln2Hi is exact for |n| < 2^15 (Ln2Hi has 9 significant bits).
     private const float Ln2Hi = 0.693359375f;
     private const float Ln2Lo = -2.12194440e-4f;
+    private const float Ln2 = 0.693147180559945309f;
 
     // Adding 1.5 * 2^23 rounds to an integer n and leaves n in the low mantissa bits.
     private const float RoundShifter = 12582912f;
@@ -60,7 +61,7 @@ public static class VectorMath
     private const float TanhT4 = -3.33332819422e-1f;
 
     /// <summary>Measured maximum error of every Tanh form, in ulps (exhaustive over all floats; the tests assert it).</summary>
-    internal const double TanhMaxUlp = 1.509;
+    internal const double TanhMaxUlp = 1.502;
 
     /// <summary>Measured maximum error of every Sigmoid form, in ulps (exhaustive over all floats; the tests assert it).</summary>
     internal const double SigmoidMaxUlp = 2.402;
@@ -82,7 +83,7 @@ public static class VectorMath
     public static Vector256<float> Sigmoid(Vector256<float> x)
     {
         Vector256<float> a = Vector256.MinNative(Vector256.Abs(x), Vector256.Create(ExpMaxArg));
-        ExpMinus(a, out Vector256<float> q, out Vector256<float> s);
+        ExpMinus(a, forTanh: false, out Vector256<float> q, out Vector256<float> s);
 
         // e = exp(-|x|) = s (1 + q) and 1 + e, each in one fused step from q.
         Vector256<float> e = Vector256.MultiplyAddEstimate(q, s, s);
@@ -98,7 +99,7 @@ public static class VectorMath
     /// smallest denormal), (1-e)/(1+e) with e = exp(-2|x|) above, chosen by mask.
     /// </summary>
     /// <remarks>
-    /// Measured maximum error over all 2^32 floats: 1.509 ulp (worst near |x| = 1.27); at most 0.51 ulp
+    /// Measured maximum error over all 2^32 floats: 1.502 ulp (worst near |x| = 1.38); at most 0.51 ulp
     /// for |x| &lt; 2^-5, where there is no cancellation (tanh(1e-6) = 1e-6, tanh(1e-30) = 1e-30). |x| &gt;= 9.1 gives
     /// exactly ±1 (also ±Infinity), ±0 gives ±0, NaN gives NaN.
     /// </remarks>
@@ -115,10 +116,9 @@ public static class VectorMath
         t = Vector256.MultiplyAddEstimate(t, z, Vector256.Create(TanhT4));
         Vector256<float> small = Vector256.MultiplyAddEstimate(t, ax * z, ax);
 
-        // (1 - e)/(1 + e) with e = exp(-2|x|) = s (1 + q): numerator and denominator each rounded once. (1 + s + q s
-        // would save the 1 + q, but 1 + s is inexact for s < 2^-23: 1.83 ulp at |x| = 8.14.)
-        ExpMinus(Vector256.MinNative(ax + ax, Vector256.Create(ExpMaxArg)), out Vector256<float> q, out Vector256<float> s);
-        Vector256<float> q1 = q + one;
+        // (1 - e)/(1 + e) with e = exp(-2|x|) = s q1: numerator and denominator each rounded once. (1 + s + q s would
+        // save forming q1 = 1 + q, but 1 + s is inexact for s < 2^-23: 1.83 ulp at |x| = 8.14.)
+        ExpMinus(Vector256.MinNative(ax + ax, Vector256.Create(ExpMaxArg)), forTanh: true, out Vector256<float> q1, out Vector256<float> s);
         Vector256<float> large = Vector256.MultiplyAddEstimate(-s, q1, one) / Vector256.MultiplyAddEstimate(s, q1, one);
 
         // Both paths work on |x| and the sign is put back last, so tanh(-0) = -0. NaN fails the
@@ -132,13 +132,22 @@ public static class VectorMath
     /// q = exp(r) - 1 by a degree-7 polynomial, s = 2^n. Callers finish with a fused multiply-add (s + q s, 1 + s + q s),
     /// one FMA on the chain instead of +1 and two scalings.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="forTanh"/>: q is returned as 1 + q (formed inside the last FMA, from 1 - v off the chain), and the
+    /// reduction is one FMA with ln2 rounded to float. Its error, n (ln2 - Ln2) ~ 1.9e-9 n, moves e by that relative amount,
+    /// and tanh = (1 - e)/(1 + e) only by 2e times it: at most 0.03 ulp (e n is largest near n = -2). Sigmoid's e/(1 + e)
+    /// for x &lt; 0 is e itself, so it keeps the two-step reduction (one step would move it by 115 x 1.9e-9 at x = -80: up to 3.7 ulp).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ExpMinus(Vector256<float> a, out Vector256<float> q, out Vector256<float> s)
+    private static void ExpMinus(Vector256<float> a, bool forTanh, out Vector256<float> q, out Vector256<float> s)
     {
         Vector256<float> shifted = Vector256.MultiplyAddEstimate(a, Vector256.Create(-Log2E), Vector256.Create(RoundShifter));
         Vector256<float> n = shifted - Vector256.Create(RoundShifter);
-        Vector256<float> v = Vector256.MultiplyAddEstimate(n, Vector256.Create(Ln2Hi), a);
-        v = Vector256.MultiplyAddEstimate(n, Vector256.Create(Ln2Lo), v);
+        Vector256<float> v = Vector256.MultiplyAddEstimate(n, Vector256.Create(forTanh ? Ln2 : Ln2Hi), a);
+        if (!forTanh)
+        {
+            v = Vector256.MultiplyAddEstimate(n, Vector256.Create(Ln2Lo), v);
+        }
 
         // Estrin's scheme, three FMAs deep instead of Horner's five.
         Vector256<float> w = v * v;
@@ -147,7 +156,7 @@ public static class VectorMath
         Vector256<float> c3 = Vector256.MultiplyAddEstimate(Vector256.Create(ExpA3), v, Vector256.Create(ExpB3));
         Vector256<float> p = Vector256.MultiplyAddEstimate(c2, w, c1);
         p = Vector256.MultiplyAddEstimate(c3, w * w, p);
-        q = Vector256.MultiplyAddEstimate(p, w, -v);
+        q = Vector256.MultiplyAddEstimate(p, w, forTanh ? Vector256<float>.One - v : -v);
 
         // s = 2^n as 2^n1 * 2^n2 (n1, n2 >= -75), off the chain: exact down to 2^-149, so a denormal result is
         // rounded once, by the caller's fused step.
@@ -197,7 +206,7 @@ public static class VectorMath
     public static Vector512<float> Sigmoid(Vector512<float> x)
     {
         Vector512<float> a = Vector512.MinNative(Vector512.Abs(x), Vector512.Create(ExpMaxArg));
-        ExpMinus(a, out Vector512<float> q, out Vector512<float> s);
+        ExpMinus(a, forTanh: false, out Vector512<float> q, out Vector512<float> s);
 
         // e = exp(-|x|) = s (1 + q) and 1 + e, each in one fused step from q.
         Vector512<float> e = Vector512.MultiplyAddEstimate(q, s, s);
@@ -222,10 +231,9 @@ public static class VectorMath
         t = Vector512.MultiplyAddEstimate(t, z, Vector512.Create(TanhT4));
         Vector512<float> small = Vector512.MultiplyAddEstimate(t, ax * z, ax);
 
-        // (1 - e)/(1 + e) with e = exp(-2|x|) = s (1 + q): numerator and denominator each rounded once. (1 + s + q s
-        // would save the 1 + q, but 1 + s is inexact for s < 2^-23: 1.83 ulp at |x| = 8.14.)
-        ExpMinus(Vector512.MinNative(ax + ax, Vector512.Create(ExpMaxArg)), out Vector512<float> q, out Vector512<float> s);
-        Vector512<float> q1 = q + one;
+        // (1 - e)/(1 + e) with e = exp(-2|x|) = s q1: numerator and denominator each rounded once. (1 + s + q s would
+        // save forming q1 = 1 + q, but 1 + s is inexact for s < 2^-23: 1.83 ulp at |x| = 8.14.)
+        ExpMinus(Vector512.MinNative(ax + ax, Vector512.Create(ExpMaxArg)), forTanh: true, out Vector512<float> q1, out Vector512<float> s);
         Vector512<float> large = Vector512.MultiplyAddEstimate(-s, q1, one) / Vector512.MultiplyAddEstimate(s, q1, one);
 
         // Both paths work on |x| and the sign is put back last, so tanh(-0) = -0. NaN fails the
@@ -236,12 +244,15 @@ public static class VectorMath
 
     /// <summary>exp(-k a) as s (1 + q); see the Vector256 form.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ExpMinus(Vector512<float> a, out Vector512<float> q, out Vector512<float> s)
+    private static void ExpMinus(Vector512<float> a, bool forTanh, out Vector512<float> q, out Vector512<float> s)
     {
         Vector512<float> shifted = Vector512.MultiplyAddEstimate(a, Vector512.Create(-Log2E), Vector512.Create(RoundShifter));
         Vector512<float> n = shifted - Vector512.Create(RoundShifter);
-        Vector512<float> v = Vector512.MultiplyAddEstimate(n, Vector512.Create(Ln2Hi), a);
-        v = Vector512.MultiplyAddEstimate(n, Vector512.Create(Ln2Lo), v);
+        Vector512<float> v = Vector512.MultiplyAddEstimate(n, Vector512.Create(forTanh ? Ln2 : Ln2Hi), a);
+        if (!forTanh)
+        {
+            v = Vector512.MultiplyAddEstimate(n, Vector512.Create(Ln2Lo), v);
+        }
 
         // Estrin's scheme, three FMAs deep instead of Horner's five.
         Vector512<float> w = v * v;
@@ -250,7 +261,7 @@ public static class VectorMath
         Vector512<float> c3 = Vector512.MultiplyAddEstimate(Vector512.Create(ExpA3), v, Vector512.Create(ExpB3));
         Vector512<float> p = Vector512.MultiplyAddEstimate(c2, w, c1);
         p = Vector512.MultiplyAddEstimate(c3, w * w, p);
-        q = Vector512.MultiplyAddEstimate(p, w, -v);
+        q = Vector512.MultiplyAddEstimate(p, w, forTanh ? Vector512<float>.One - v : -v);
 
         // s = 2^n as 2^n1 * 2^n2 (n1, n2 >= -75), off the chain: exact down to 2^-149, so a denormal result is
         // rounded once, by the caller's fused step.
@@ -268,7 +279,7 @@ public static class VectorMath
     public static Vector128<float> Sigmoid(Vector128<float> x)
     {
         Vector128<float> a = Vector128.MinNative(Vector128.Abs(x), Vector128.Create(ExpMaxArg));
-        ExpMinus(a, out Vector128<float> q, out Vector128<float> s);
+        ExpMinus(a, forTanh: false, out Vector128<float> q, out Vector128<float> s);
 
         // e = exp(-|x|) = s (1 + q) and 1 + e, each in one fused step from q.
         Vector128<float> e = Vector128.MultiplyAddEstimate(q, s, s);
@@ -293,10 +304,9 @@ public static class VectorMath
         t = Vector128.MultiplyAddEstimate(t, z, Vector128.Create(TanhT4));
         Vector128<float> small = Vector128.MultiplyAddEstimate(t, ax * z, ax);
 
-        // (1 - e)/(1 + e) with e = exp(-2|x|) = s (1 + q): numerator and denominator each rounded once. (1 + s + q s
-        // would save the 1 + q, but 1 + s is inexact for s < 2^-23: 1.83 ulp at |x| = 8.14.)
-        ExpMinus(Vector128.MinNative(ax + ax, Vector128.Create(ExpMaxArg)), out Vector128<float> q, out Vector128<float> s);
-        Vector128<float> q1 = q + one;
+        // (1 - e)/(1 + e) with e = exp(-2|x|) = s q1: numerator and denominator each rounded once. (1 + s + q s would
+        // save forming q1 = 1 + q, but 1 + s is inexact for s < 2^-23: 1.83 ulp at |x| = 8.14.)
+        ExpMinus(Vector128.MinNative(ax + ax, Vector128.Create(ExpMaxArg)), forTanh: true, out Vector128<float> q1, out Vector128<float> s);
         Vector128<float> large = Vector128.MultiplyAddEstimate(-s, q1, one) / Vector128.MultiplyAddEstimate(s, q1, one);
 
         // Both paths work on |x| and the sign is put back last, so tanh(-0) = -0. NaN fails the
@@ -307,12 +317,15 @@ public static class VectorMath
 
     /// <summary>exp(-k a) as s (1 + q); see the Vector256 form.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ExpMinus(Vector128<float> a, out Vector128<float> q, out Vector128<float> s)
+    private static void ExpMinus(Vector128<float> a, bool forTanh, out Vector128<float> q, out Vector128<float> s)
     {
         Vector128<float> shifted = Vector128.MultiplyAddEstimate(a, Vector128.Create(-Log2E), Vector128.Create(RoundShifter));
         Vector128<float> n = shifted - Vector128.Create(RoundShifter);
-        Vector128<float> v = Vector128.MultiplyAddEstimate(n, Vector128.Create(Ln2Hi), a);
-        v = Vector128.MultiplyAddEstimate(n, Vector128.Create(Ln2Lo), v);
+        Vector128<float> v = Vector128.MultiplyAddEstimate(n, Vector128.Create(forTanh ? Ln2 : Ln2Hi), a);
+        if (!forTanh)
+        {
+            v = Vector128.MultiplyAddEstimate(n, Vector128.Create(Ln2Lo), v);
+        }
 
         // Estrin's scheme, three FMAs deep instead of Horner's five.
         Vector128<float> w = v * v;
@@ -321,7 +334,7 @@ public static class VectorMath
         Vector128<float> c3 = Vector128.MultiplyAddEstimate(Vector128.Create(ExpA3), v, Vector128.Create(ExpB3));
         Vector128<float> p = Vector128.MultiplyAddEstimate(c2, w, c1);
         p = Vector128.MultiplyAddEstimate(c3, w * w, p);
-        q = Vector128.MultiplyAddEstimate(p, w, -v);
+        q = Vector128.MultiplyAddEstimate(p, w, forTanh ? Vector128<float>.One - v : -v);
 
         // s = 2^n as 2^n1 * 2^n2 (n1, n2 >= -75), off the chain: exact down to 2^-149, so a denormal result is
         // rounded once, by the caller's fused step.
@@ -356,7 +369,7 @@ public static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sigmoid(float x)
     {
-        ExpMinus(MathF.Min(MathF.Abs(x), ExpMaxArg), out float q, out float s);
+        ExpMinus(MathF.Min(MathF.Abs(x), ExpMaxArg), forTanh: false, out float q, out float s);
         float e = MulAdd(q, s, s);
         float numerator = x < 0f ? e : 1f;
         float y = numerator / MulAdd(q, s, s + 1f);
@@ -364,7 +377,7 @@ public static class VectorMath
     }
 
     /// <summary>Hyperbolic tangent; the lane-for-lane scalar twin of <see cref="Tanh(Vector256{float})"/>.</summary>
-    /// <remarks>Measured maximum error over all 2^32 floats: 1.509 ulp, identical to the vector forms.</remarks>
+    /// <remarks>Measured maximum error over all 2^32 floats: 1.502 ulp, identical to the vector forms.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Tanh(float x)
     {
@@ -377,19 +390,21 @@ public static class VectorMath
         t = MulAdd(t, z, TanhT4);
         float small = MulAdd(t, ax * z, ax);
 
-        ExpMinus(MathF.Min(ax + ax, ExpMaxArg), out float q, out float s);
-        float q1 = q + 1f;
+        ExpMinus(MathF.Min(ax + ax, ExpMaxArg), forTanh: true, out float q1, out float s);
         float large = MulAdd(-s, q1, 1f) / MulAdd(s, q1, 1f);
 
         return MathF.CopySign(ax >= TanhSmallLimit ? large : small, x);
     }
 
-    private static void ExpMinus(float a, out float q, out float s)
+    private static void ExpMinus(float a, bool forTanh, out float q, out float s)
     {
         float shifted = MulAdd(a, -Log2E, RoundShifter);
         float n = shifted - RoundShifter;
-        float v = MulAdd(n, Ln2Hi, a);
-        v = MulAdd(n, Ln2Lo, v);
+        float v = MulAdd(n, forTanh ? Ln2 : Ln2Hi, a);
+        if (!forTanh)
+        {
+            v = MulAdd(n, Ln2Lo, v);
+        }
 
         // Estrin's scheme, as in the vector forms.
         float w = v * v;
@@ -398,7 +413,7 @@ public static class VectorMath
         float c3 = MulAdd(ExpA3, v, ExpB3);
         float p = MulAdd(c2, w, c1);
         p = MulAdd(c3, w * w, p);
-        q = MulAdd(p, w, -v);
+        q = MulAdd(p, w, forTanh ? 1f - v : -v);
 
         int ni = BitConverter.SingleToInt32Bits(shifted) - RoundShifterBits;
         int n1 = ni >> 1;
