@@ -27,7 +27,7 @@ internal sealed class GruMath : CellMath
     public override void EmitUpdate(CellWriter w, BlockAt block, string s, string hOut)
     {
         w.Once($"// r and z in one 512-bit evaluation where that is accelerated.");
-        w.Each(r => $"({VF} {r["r"]}, {VF} {r["z"]}) = {VM}.SigmoidPair({r["ar" + s]}, {r["az" + s]});");
+        w.ActivatePair("Sigmoid", "r", "z", "ar" + s, "az" + s);
         w.Each(r => $"{VF} {r["n"]} = {VM}.Tanh({Fma(r["r"], r["an" + s], LdE(r["xp"], block.Column(16)))});");
         w.Each(r => $"{StE(r["r"], r["gates"], block.Column(0))}");
         w.Each(r => $"{StE(r["z"], r["gates"], block.Column(8))}");

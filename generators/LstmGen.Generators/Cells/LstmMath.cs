@@ -47,7 +47,7 @@ internal sealed class LstmMath : CellMath
     public override void EmitUpdate(CellWriter w, BlockAt block, string s, string hOut)
     {
         w.Once($"// i and f in one 512-bit evaluation where that is accelerated.");
-        w.Each(r => $"({VF} {r["i"]}, {VF} {r["f"]}) = {VM}.SigmoidPair({r["ai" + s]}, {r["af" + s]});");
+        w.ActivatePair("Sigmoid", "i", "f", "ai" + s, "af" + s);
         w.Activate("Tanh", "g", "ag" + s);
         w.Activate("Sigmoid", "o", "ao" + s);
         w.Each(r => $"{StE(r["i"], r["gates"], block.Column(0))}");
@@ -66,10 +66,10 @@ internal sealed class LstmMath : CellMath
     private static void EmitUpdatePair(CellWriter w, BlockAt block, int j, string hOut)
     {
         int k = j + 1;
-        w.Each(r => $"({VF} {r["i0"]}, {VF} {r["f0"]}) = {VM}.SigmoidPair({r[Inv($"ai{j}")]}, {r[Inv($"af{j}")]});");
-        w.Each(r => $"({VF} {r["i1"]}, {VF} {r["f1"]}) = {VM}.SigmoidPair({r[Inv($"ai{k}")]}, {r[Inv($"af{k}")]});");
-        w.Each(r => $"({VF} {r["o0"]}, {VF} {r["o1"]}) = {VM}.SigmoidPair({r[Inv($"ao{j}")]}, {r[Inv($"ao{k}")]});");
-        w.Each(r => $"({VF} {r["g0"]}, {VF} {r["g1"]}) = {VM}.TanhPair({r[Inv($"ag{j}")]}, {r[Inv($"ag{k}")]});");
+        w.ActivatePair("Sigmoid", "i0", "f0", Inv($"ai{j}"), Inv($"af{j}"));
+        w.ActivatePair("Sigmoid", "i1", "f1", Inv($"ai{k}"), Inv($"af{k}"));
+        w.ActivatePair("Sigmoid", "o0", "o1", Inv($"ao{j}"), Inv($"ao{k}"));
+        w.ActivatePair("Tanh", "g0", "g1", Inv($"ag{j}"), Inv($"ag{k}"));
         for (int b = 0; b < 2; b++)
         {
             string n = Inv($"{b}");
@@ -89,7 +89,7 @@ internal sealed class LstmMath : CellMath
             w.Each(r => $"{StE(r["cn" + n], r["c"], block.Unit(unit))}");
         }
 
-        w.Each(r => $"({VF} {r["tc0"]}, {VF} {r["tc1"]}) = {VM}.TanhPair({r["cn0"]}, {r["cn1"]});");
+        w.ActivatePair("Tanh", "tc0", "tc1", "cn0", "cn1");
         for (int b = 0; b < 2; b++)
         {
             string n = Inv($"{b}");

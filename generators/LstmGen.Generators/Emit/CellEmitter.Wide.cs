@@ -25,6 +25,7 @@ internal sealed partial class CellEmitter
         int columns = count * _gates, pairs = columns / 2, chains = _plan.Chains;
         bool odd = (columns & 1) == 1;
         int last = columns - 1;
+        w.ClearWide();
         w.Once($"// Columns 2p and 2p + 1 of the tile in one 512-bit accumulator w{{p}}, in {chains} chain(s).");
         for (int p = 0; p < pairs; p++)
         {
@@ -113,6 +114,7 @@ internal sealed partial class CellEmitter
         {
             w.Once($"{Column(2 * p)} = {V512}.GetLower({Wide(0, p)});");
             w.Once($"{Column((2 * p) + 1)} = {V512}.GetUpper({Wide(0, p)});");
+            w.MarkWide(Column(2 * p), Column((2 * p) + 1), Wide(0, p));
         }
 
         _w.Line();

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using static LstmGen.Generators.Emit.Code;
 
 namespace LstmGen.Generators.Emit;
@@ -41,6 +42,9 @@ internal sealed class CellWriter
     /// <summary>Rows written at once: 1 or 2.</summary>
     public int Rows { get; }
 
+    // Pairs of 256-bit accumulators that are the halves of one 512-bit accumulator (Cell512's products), by name.
+    private readonly Dictionary<(string Lower, string Upper), string> _wide = new();
+
     /// <summary>Writes <paramref name="statement"/> for every row.</summary>
     public void Each(Func<Row, FormattableString> statement)
     {
@@ -71,5 +75,27 @@ internal sealed class CellWriter
         {
             Each(r => $"{VF} {r[result]} = {VM}.{function}({r[argument]});");
         }
+    }
+
+    /// <summary>Marks <paramref name="lower"/> and <paramref name="upper"/> as the halves of <paramref name="wide"/>, for the current tile.</summary>
+    public void MarkWide(string lower, string upper, string wide) => _wide[(lower, upper)] = wide;
+
+    /// <summary>Forgets the marked halves (a new tile).</summary>
+    public void ClearWide() => _wide.Clear();
+
+    /// <summary>
+    /// <c>(resultA, resultB) = function(argA, argB)</c> per row, as one pair evaluation (one 512-bit evaluation where
+    /// accelerated). Where the two arguments are the halves of one marked 512-bit accumulator, that accumulator is
+    /// evaluated as it is, with the same values: no repacking on the dependent chain.
+    /// </summary>
+    public void ActivatePair(string function, string resultA, string resultB, string argA, string argB)
+    {
+        if (Rows == 1 && _wide.TryGetValue((argA, argB), out string? wide))
+        {
+            Out.Line($"({VF} {resultA}, {VF} {resultB}) = {VM}.{function}Halves({wide});");
+            return;
+        }
+
+        Each(r => $"({VF} {r[resultA]}, {VF} {r[resultB]}) = {VM}.{function}Pair({r[argA]}, {r[argB]});");
     }
 }

@@ -179,11 +179,23 @@ public static class VectorMath
     {
         if (Vector512.IsHardwareAccelerated)
         {
-            Vector512<float> y = Sigmoid(Vector512.Create(a, b));
+            // One insert (Vector512.Create(a, b) is two, from zero).
+            Vector512<float> y = Sigmoid(a.ToVector512Unsafe().WithUpper(b));
             return (y.GetLower(), y.GetUpper());
         }
 
         return (Sigmoid(a), Sigmoid(b));
+    }
+
+    /// <summary>
+    /// <see cref="Sigmoid(Vector512{float})"/> of a 512-bit vector, as its two 256-bit halves: for the 512-bit cells, whose
+    /// products are already one 512-bit accumulator, so no repacking lies on the dependent chain.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector256<float> Lower, Vector256<float> Upper) SigmoidHalves(Vector512<float> x)
+    {
+        Vector512<float> y = Sigmoid(x);
+        return (y.GetLower(), y.GetUpper());
     }
 
     /// <summary><see cref="Tanh(Vector256{float})"/> of two vectors; see <see cref="SigmoidPair(Vector256{float}, Vector256{float})"/>.</summary>
@@ -192,11 +204,19 @@ public static class VectorMath
     {
         if (Vector512.IsHardwareAccelerated)
         {
-            Vector512<float> y = Tanh(Vector512.Create(a, b));
+            Vector512<float> y = Tanh(a.ToVector512Unsafe().WithUpper(b));
             return (y.GetLower(), y.GetUpper());
         }
 
         return (Tanh(a), Tanh(b));
+    }
+
+    /// <summary><see cref="Tanh(Vector512{float})"/> of a 512-bit vector, as its two halves; see <see cref="SigmoidHalves"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector256<float> Lower, Vector256<float> Upper) TanhHalves(Vector512<float> x)
+    {
+        Vector512<float> y = Tanh(x);
+        return (y.GetLower(), y.GetUpper());
     }
 
     // ---------------------------------------------------------------- Vector512

@@ -1807,8 +1807,8 @@ namespace Golden
 
                     // Blocks 0 and 1 of the tile.
                     {
-                        (global::System.Runtime.Intrinsics.Vector256<float> i0, global::System.Runtime.Intrinsics.Vector256<float> f0) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai0, af0);
-                        (global::System.Runtime.Intrinsics.Vector256<float> i1, global::System.Runtime.Intrinsics.Vector256<float> f1) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai1, af1);
+                        (global::System.Runtime.Intrinsics.Vector256<float> i0, global::System.Runtime.Intrinsics.Vector256<float> f0) = global::LstmGen.Kernels.VectorMath.SigmoidHalves(w0);
+                        (global::System.Runtime.Intrinsics.Vector256<float> i1, global::System.Runtime.Intrinsics.Vector256<float> f1) = global::LstmGen.Kernels.VectorMath.SigmoidHalves(w2);
                         (global::System.Runtime.Intrinsics.Vector256<float> o0, global::System.Runtime.Intrinsics.Vector256<float> o1) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ao0, ao1);
                         (global::System.Runtime.Intrinsics.Vector256<float> g0, global::System.Runtime.Intrinsics.Vector256<float> g1) = global::LstmGen.Kernels.VectorMath.TanhPair(ag0, ag1);
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i0, ref gates, (nuint)(0));
@@ -1832,8 +1832,8 @@ namespace Golden
                     }
                     // Blocks 2 and 3 of the tile.
                     {
-                        (global::System.Runtime.Intrinsics.Vector256<float> i0, global::System.Runtime.Intrinsics.Vector256<float> f0) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai2, af2);
-                        (global::System.Runtime.Intrinsics.Vector256<float> i1, global::System.Runtime.Intrinsics.Vector256<float> f1) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai3, af3);
+                        (global::System.Runtime.Intrinsics.Vector256<float> i0, global::System.Runtime.Intrinsics.Vector256<float> f0) = global::LstmGen.Kernels.VectorMath.SigmoidHalves(w4);
+                        (global::System.Runtime.Intrinsics.Vector256<float> i1, global::System.Runtime.Intrinsics.Vector256<float> f1) = global::LstmGen.Kernels.VectorMath.SigmoidHalves(w6);
                         (global::System.Runtime.Intrinsics.Vector256<float> o0, global::System.Runtime.Intrinsics.Vector256<float> o1) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ao2, ao3);
                         (global::System.Runtime.Intrinsics.Vector256<float> g0, global::System.Runtime.Intrinsics.Vector256<float> g1) = global::LstmGen.Kernels.VectorMath.TanhPair(ag2, ag3);
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i0, ref gates, (nuint)(64));
@@ -1858,7 +1858,7 @@ namespace Golden
                     // Block 4 of the tile.
                     {
                         // i and f in one 512-bit evaluation where that is accelerated.
-                        (global::System.Runtime.Intrinsics.Vector256<float> i, global::System.Runtime.Intrinsics.Vector256<float> f) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai4, af4);
+                        (global::System.Runtime.Intrinsics.Vector256<float> i, global::System.Runtime.Intrinsics.Vector256<float> f) = global::LstmGen.Kernels.VectorMath.SigmoidHalves(w8);
                         global::System.Runtime.Intrinsics.Vector256<float> g = global::LstmGen.Kernels.VectorMath.Tanh(ag4);
                         global::System.Runtime.Intrinsics.Vector256<float> o = global::LstmGen.Kernels.VectorMath.Sigmoid(ao4);
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gates, (nuint)(128));

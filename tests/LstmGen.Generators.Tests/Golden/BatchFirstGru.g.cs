@@ -351,7 +351,7 @@ namespace Golden
                     // Block 0 of the tile.
                     {
                         // r and z in one 512-bit evaluation where that is accelerated.
-                        (global::System.Runtime.Intrinsics.Vector256<float> r, global::System.Runtime.Intrinsics.Vector256<float> z) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ar0, az0);
+                        (global::System.Runtime.Intrinsics.Vector256<float> r, global::System.Runtime.Intrinsics.Vector256<float> z) = global::LstmGen.Kernels.VectorMath.SigmoidHalves(w0);
                         global::System.Runtime.Intrinsics.Vector256<float> n = global::LstmGen.Kernels.VectorMath.Tanh(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(r, an0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(16))));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gates, (nuint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gates, (nuint)(8));

@@ -279,8 +279,8 @@ namespace Golden
 
                     // Blocks 0 and 1 of the tile.
                     {
-                        (global::System.Runtime.Intrinsics.Vector256<float> i0, global::System.Runtime.Intrinsics.Vector256<float> f0) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai0, af0);
-                        (global::System.Runtime.Intrinsics.Vector256<float> i1, global::System.Runtime.Intrinsics.Vector256<float> f1) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai1, af1);
+                        (global::System.Runtime.Intrinsics.Vector256<float> i0, global::System.Runtime.Intrinsics.Vector256<float> f0) = global::LstmGen.Kernels.VectorMath.SigmoidHalves(w0);
+                        (global::System.Runtime.Intrinsics.Vector256<float> i1, global::System.Runtime.Intrinsics.Vector256<float> f1) = global::LstmGen.Kernels.VectorMath.SigmoidHalves(w2);
                         (global::System.Runtime.Intrinsics.Vector256<float> o0, global::System.Runtime.Intrinsics.Vector256<float> o1) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ao0, ao1);
                         (global::System.Runtime.Intrinsics.Vector256<float> g0, global::System.Runtime.Intrinsics.Vector256<float> g1) = global::LstmGen.Kernels.VectorMath.TanhPair(ag0, ag1);
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i0, ref gates, (nuint)(cb));

@@ -263,7 +263,7 @@ namespace Golden
 
                     {
                         // i and f in one 512-bit evaluation where that is accelerated.
-                        (global::System.Runtime.Intrinsics.Vector256<float> i, global::System.Runtime.Intrinsics.Vector256<float> f) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ai0, af0);
+                        (global::System.Runtime.Intrinsics.Vector256<float> i, global::System.Runtime.Intrinsics.Vector256<float> f) = global::LstmGen.Kernels.VectorMath.SigmoidHalves(w0);
                         global::System.Runtime.Intrinsics.Vector256<float> g = global::LstmGen.Kernels.VectorMath.Tanh(ag0);
                         global::System.Runtime.Intrinsics.Vector256<float> o = global::LstmGen.Kernels.VectorMath.Sigmoid(ao0);
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gates, (nuint)(0));

@@ -5,7 +5,8 @@ namespace LstmGen.Tests.Kernels;
 
 /// <summary>
 /// Accuracy of <see cref="VectorMath"/> against double-precision reference math, measured in ulps
-/// of the exact result, plus agreement between the Vector128 (single and pairs), Vector256, Vector512 and scalar forms.
+/// of the exact result, plus agreement between the Vector128 (single and pairs), Vector256 (single and pairs), Vector512
+/// (single and halves) and scalar forms.
 /// </summary>
 public class VectorMathTests
 {
@@ -180,6 +181,12 @@ public class VectorMathTests
     private static (Vector128<float> A, Vector128<float> B) Pair(Function f, Vector128<float> a, Vector128<float> b) =>
         f == Function.Sigmoid ? VectorMath.SigmoidPair(a, b) : VectorMath.TanhPair(a, b);
 
+    private static (Vector256<float> A, Vector256<float> B) Pair(Function f, Vector256<float> a, Vector256<float> b) =>
+        f == Function.Sigmoid ? VectorMath.SigmoidPair(a, b) : VectorMath.TanhPair(a, b);
+
+    private static (Vector256<float> Lower, Vector256<float> Upper) Halves(Function f, Vector512<float> x) =>
+        f == Function.Sigmoid ? VectorMath.SigmoidHalves(x) : VectorMath.TanhHalves(x);
+
     private static double Reference(Function f, double x)
     {
         if (f == Function.Tanh)
@@ -212,7 +219,7 @@ public class VectorMathTests
     }
 
     /// <summary>
-    /// Evaluates every input through the Vector128 (single and pairs), Vector256, Vector512 and scalar forms; asserts they agree bit
+    /// Evaluates every input through the Vector128 (single and pairs), Vector256 (and pairs), Vector512 (and halves) and scalar forms; asserts they agree bit
     /// for bit, stay in range, map NaN to NaN, and are within the documented ulp bound.
     /// </summary>
     private static void CheckAll(Function f, float[] inputs)
@@ -248,6 +255,19 @@ public class VectorMathTests
             b.CopyTo(pairs, i + 4);
         }
 
+        // The 512-bit cells' evaluation of an accumulator's two halves, and the 256-bit pair form.
+        var halves = new float[count];
+        var pairs256 = new float[count];
+        for (int i = 0; i < count; i += 16)
+        {
+            (Vector256<float> lower, Vector256<float> upper) = Halves(f, Vector512.Create(xs, i));
+            lower.CopyTo(halves, i);
+            upper.CopyTo(halves, i + 8);
+            (lower, upper) = Pair(f, Vector256.Create(xs, i), Vector256.Create(xs, i + 8));
+            lower.CopyTo(pairs256, i);
+            upper.CopyTo(pairs256, i + 8);
+        }
+
         double maxUlp = 0;
         float worstX = 0;
         for (int i = 0; i < inputs.Length; i++)
@@ -258,6 +278,8 @@ public class VectorMathTests
             AssertSame(x, scalar, v512[i]);
             AssertSame(x, scalar, v128[i]);
             AssertSame(x, scalar, pairs[i]);
+            AssertSame(x, scalar, halves[i]);
+            AssertSame(x, scalar, pairs256[i]);
 
             if (float.IsNaN(x))
             {
