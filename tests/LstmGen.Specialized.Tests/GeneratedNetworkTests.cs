@@ -16,6 +16,7 @@ public class GeneratedNetworkTests
         IRecurrentNetwork<float> net = Declared.ByName(cell);
         GeneratedVsGeneric.Check(net, seqLen: 5, batch: 3, seed: 11, withStates: true, cell);
         GeneratedVsGeneric.Check(net, seqLen: 1, batch: 1, seed: 12, withStates: false, cell);
+        GeneratedVsGeneric.Check(net, seqLen: 7, batch: 1, seed: 18, withStates: true, cell);
         GeneratedVsGeneric.Check(net, seqLen: 9, batch: 2, seed: 13, withStates: true, cell);
         GeneratedVsGeneric.Check(net, seqLen: 3, batch: 4, seed: 14, withStates: true, cell);
         GeneratedVsGeneric.Check(net, seqLen: 2, batch: 33, seed: 15, withStates: true, cell);

@@ -68,6 +68,15 @@ public static class GeneratedVsGeneric
         Result expected = Run(oracle, input, seqLen, batch, h0, c0, upOut, upH, upC, stateH, stateC);
         Result actual = Run(generated, input, seqLen, batch, h0, c0, upOut, upH, upC, stateH, stateC);
         string where = $"{name} {c} seq={seqLen} batch={batch} states={withStates}";
+
+        // Inference runs the same kernels as the recorded pass (only where the records go differs): the same bits.
+        float[] output = new float[actual.Output.Length], hN = new float[stateH], cN = new float[stateC];
+        generated.Forward(input, output, batch, initial: new(h0, c0), final: new(hN, cN));
+        const string against = "in inference, {0} in the recorded pass";
+        StreamChecks.Identical(where, "output", actual.Output, output, against);
+        StreamChecks.Identical(where, "h_n", actual.HN, hN, against);
+        StreamChecks.Identical(where, "c_n", actual.CN, cN, against);
+
         double worst = 0;
         worst = Math.Max(worst, Close(where, "output", expected.Output, actual.Output, tolerance));
         worst = Math.Max(worst, Close(where, "h_n", expected.HN, actual.HN, tolerance));

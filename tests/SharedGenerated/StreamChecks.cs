@@ -127,13 +127,16 @@ public static class StreamChecks
         return output;
     }
 
-    private static void Identical(string where, string what, float[] expected, float[] actual)
+    /// <summary>Asserts the same bits in every element; <paramref name="against"/> names where the expected values came from.</summary>
+    internal static void Identical(string where, string what, float[] expected, float[] actual,
+        string against = "through the stream, {0} from Forward over the whole signal")
     {
         for (int i = 0; i < expected.Length; i++)
         {
             if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
             {
-                throw new Xunit.Sdk.XunitException($"{where}: {what}[{i}] is {actual[i]:R} through the stream, {expected[i]:R} from Forward over the whole signal.");
+                string from = string.Format(System.Globalization.CultureInfo.InvariantCulture, against, expected[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+                throw new Xunit.Sdk.XunitException($"{where}: {what}[{i}] is {actual[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)} {from}.");
             }
         }
     }

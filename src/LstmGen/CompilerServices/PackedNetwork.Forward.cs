@@ -91,6 +91,13 @@ public sealed partial class PackedNetwork<TKernel>
                             int n = Math.Min(chunk, seqLen - s);
                             t0 = dir == 0 ? t : t - n + 1;
                             ProjectInputs(ref wBase, inSize, ref MemoryMarshal.GetReference(layerIn), inBatchFirst, seqLen, batch, t0, n, ref xproj[0]);
+                            if (batch == 1 && !training && TKernel.OutputHidden % 8 == 0)
+                            {
+                                // One row, not recording (a stream): the chunk's steps in a loop of their own.
+                                StepRowChunk(ref wh, xproj, hRun, ref RowOf(cRun, 0, hc), ref record[0], layerOut, t, t0, n, dir);
+                                s += n - 1;
+                                continue;
+                            }
                         }
 
                         int xrow = (t - t0) * batch;
@@ -145,6 +152,30 @@ public sealed partial class PackedNetwork<TKernel>
         finally
         {
             Scratch.Return(rented);
+        }
+    }
+
+    // Steps one row through a chunk of n steps whose projections are in xproj (rows t0 .. t0 + n - 1), from step t in
+    // the direction's order, each new h copied to its place in the layer output (for one row, batch-first or not, row t
+    // is at t * OutputSize). Its few variables stay in registers, where the general loop spills its many.
+    private static void StepRowChunk(ref float wh, Span<float> xproj, Span<float> hRun, ref float c, ref float rec, Span<float> layerOut,
+        int t, int t0, int n, int dir)
+    {
+        int gp = TKernel.GateColumns, ho = TKernel.OutputHidden;
+        int step = dir == 0 ? 1 : -1;
+        int first = t - t0, last = first + (step * (n - 1));
+        int outFirst = (t * TKernel.OutputSize) + (dir * ho), outLast = outFirst + (step * (n - 1) * TKernel.OutputSize);
+        _ = xproj[(Math.Max(first, last) * gp) + gp - 1];
+        _ = layerOut[Math.Min(outFirst, outLast)];
+        _ = layerOut[Math.Max(outFirst, outLast) + ho - 1];
+        _ = hRun[TKernel.OutputHiddenPadded - 1];
+        ref float xp = ref xproj[first * gp];
+        ref float output = ref layerOut[outFirst];
+        ref float h = ref hRun[0];
+        for (int i = 0; i < n; i++)
+        {
+            Cell(ref wh, ref Unsafe.Add(ref xp, i * step * gp), ref h, ref c, ref rec);
+            VectorCopy.Copy(ref h, ref Unsafe.Add(ref output, i * step * TKernel.OutputSize), ho);
         }
     }
 
