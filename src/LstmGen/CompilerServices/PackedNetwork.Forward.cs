@@ -91,7 +91,7 @@ public sealed partial class PackedNetwork<TKernel>
                             int n = Math.Min(chunk, seqLen - s);
                             t0 = dir == 0 ? t : t - n + 1;
                             ProjectInputs(ref wBase, inSize, ref MemoryMarshal.GetReference(layerIn), inBatchFirst, seqLen, batch, t0, n, ref xproj[0]);
-                            if (batch == 1 && !training && TKernel.OutputHidden % 8 == 0)
+                            if (batch == 1 && !training)
                             {
                                 // One row, not recording (a stream): the chunk's steps in a loop of their own.
                                 StepRowChunk(ref wh, xproj, hRun, ref RowOf(cRun, 0, hc), ref record[0], layerOut, t, t0, n, dir);
@@ -175,7 +175,19 @@ public sealed partial class PackedNetwork<TKernel>
         for (int i = 0; i < n; i++)
         {
             Cell(ref wh, ref Unsafe.Add(ref xp, i * step * gp), ref h, ref c, ref rec);
-            VectorCopy.Copy(ref h, ref Unsafe.Add(ref output, i * step * TKernel.OutputSize), ho);
+            ref float row = ref Unsafe.Add(ref output, i * step * TKernel.OutputSize);
+            if (ho % 8 == 0)
+            {
+                VectorCopy.Copy(ref h, ref row, ho);
+            }
+            else
+            {
+                // Not past the row's end: that is the other direction's half, or the next row's start.
+                for (int k = 0; k < ho; k++)
+                {
+                    Unsafe.Add(ref row, k) = Unsafe.Add(ref h, k);
+                }
+            }
         }
     }
 
