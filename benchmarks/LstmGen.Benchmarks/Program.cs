@@ -31,5 +31,11 @@ if (args.Length > 0 && args[0] == "ulp")
     return UlpCheck.Run(args[1..]);
 }
 
+// `latency`: each activation's cost on a dependent chain, in cycles; see LatencyCheck.
+if (args.Length > 0 && args[0] == "latency")
+{
+    return LatencyCheck.Run(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(ScenarioBenchmarks).Assembly).Run(args);
 return 0;
