@@ -83,6 +83,9 @@ internal sealed class CellWriter
     /// <summary>Forgets the marked halves (a new tile).</summary>
     public void ClearWide() => _wide.Clear();
 
+    /// <summary>Whether the current tile's products are 512-bit accumulators (Cell512's).</summary>
+    public bool IsWide => _wide.Count > 0;
+
     /// <summary>
     /// <c>(resultA, resultB) = function(argA, argB)</c> per row, as one pair evaluation (one 512-bit evaluation where
     /// accelerated). Where the two arguments are the halves of one marked 512-bit accumulator, that accumulator is
