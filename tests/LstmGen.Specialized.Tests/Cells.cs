@@ -36,6 +36,10 @@ public partial class SmallGru { }
 [GruCell(Input = 5, Hidden = 6, Layers = 2, Bidirectional = true)]
 public partial class BiGru { }
 
+/// <summary>Two blocks of 8 units: Cell512's second r and z straddle two 512-bit accumulators.</summary>
+[GruCell(Input = 3, Hidden = 16)]
+public partial class TwoBlockGru { }
+
 [RnnCell(Input = 3, Hidden = 4, Nonlinearity = Nonlinearity.Relu)]
 public partial class ReluRnn { }
 
@@ -64,7 +68,7 @@ internal static class Declared
     [
         () => new Tagger(), () => new TinyLstm(), () => new AudioLstm(), () => new WideLstm(), () => new NoBiasLstm(),
         () => new BatchFirstLstm(), () => new StackedLstm(), () => new ProjectedLstm(), () => new DeepBiLstm(),
-        () => new SmallGru(), () => new BiGru(), () => new ReluRnn(), () => new BiTanhRnn(), () => new TanhRnn(), () => new Models.LargeLstm(),
+        () => new SmallGru(), () => new BiGru(), () => new TwoBlockGru(), () => new ReluRnn(), () => new BiTanhRnn(), () => new TanhRnn(), () => new Models.LargeLstm(),
         () => new Models.LargeGru(),
     ];
 

@@ -26,8 +26,19 @@ internal sealed class GruMath : CellMath
 
     public override void EmitUpdate(CellWriter w, BlockAt block, string s, string hOut)
     {
-        w.Once($"// r and z in one 512-bit evaluation where that is accelerated.");
-        w.ActivatePair("Sigmoid", "r", "z", "ar" + s, "az" + s);
+        // In Cell512, a two-block step's second r and z straddle two 512-bit accumulators: two 256-bit sigmoids side by
+        // side there, not a repack and a 512-bit one (the step is bound by its chain).
+        bool split = w.IsWide && Layout.Blocks == 2 && !w.IsHalves("ar" + s, "az" + s);
+        if (split)
+        {
+            w.Once($"// r and z side by side in 256 bits: they straddle two 512-bit accumulators.");
+        }
+        else
+        {
+            w.Once($"// r and z in one 512-bit evaluation where that is accelerated.");
+        }
+
+        w.ActivatePair("Sigmoid", "r", "z", "ar" + s, "az" + s, split);
         w.Each(r => $"{VF} {r["n"]} = {VM}.Tanh({Fma(r["r"], r["an" + s], LdE(r["xp"], block.Column(16)))});");
         w.Each(r => $"{StE(r["r"], r["gates"], block.Column(0))}");
         w.Each(r => $"{StE(r["z"], r["gates"], block.Column(8))}");

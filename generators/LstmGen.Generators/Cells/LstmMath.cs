@@ -72,23 +72,11 @@ internal sealed class LstmMath : CellMath
     private static void EmitUpdatePair(CellWriter w, BlockAt block, int j, string hOut, bool splitTanh)
     {
         int k = j + 1;
-        void Tanh(string a, string b, string x, string y)
-        {
-            if (splitTanh)
-            {
-                w.Activate("Tanh", a, x);
-                w.Activate("Tanh", b, y);
-            }
-            else
-            {
-                w.ActivatePair("Tanh", a, b, x, y);
-            }
-        }
 
         w.ActivatePair("Sigmoid", "i0", "f0", Inv($"ai{j}"), Inv($"af{j}"));
         w.ActivatePair("Sigmoid", "i1", "f1", Inv($"ai{k}"), Inv($"af{k}"));
         w.ActivatePair("Sigmoid", "o0", "o1", Inv($"ao{j}"), Inv($"ao{k}"));
-        Tanh("g0", "g1", Inv($"ag{j}"), Inv($"ag{k}"));
+        w.ActivatePair("Tanh", "g0", "g1", Inv($"ag{j}"), Inv($"ag{k}"), splitTanh);
         for (int b = 0; b < 2; b++)
         {
             string n = Inv($"{b}");
@@ -108,7 +96,7 @@ internal sealed class LstmMath : CellMath
             w.Each(r => $"{StE(r["cn" + n], r["c"], block.Unit(unit))}");
         }
 
-        Tanh("tc0", "tc1", "cn0", "cn1");
+        w.ActivatePair("Tanh", "tc0", "tc1", "cn0", "cn1", splitTanh);
         for (int b = 0; b < 2; b++)
         {
             string n = Inv($"{b}");

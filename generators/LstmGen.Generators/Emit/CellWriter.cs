@@ -83,19 +83,31 @@ internal sealed class CellWriter
     /// <summary>Forgets the marked halves (a new tile).</summary>
     public void ClearWide() => _wide.Clear();
 
+    /// <summary>Whether <paramref name="lower"/> and <paramref name="upper"/> are the halves of one marked accumulator.</summary>
+    public bool IsHalves(string lower, string upper) => _wide.ContainsKey((lower, upper));
+
     /// <summary>Whether the current tile's products are 512-bit accumulators (Cell512's).</summary>
     public bool IsWide => _wide.Count > 0;
 
     /// <summary>
     /// <c>(resultA, resultB) = function(argA, argB)</c> per row, as one pair evaluation (one 512-bit evaluation where
     /// accelerated). Where the two arguments are the halves of one marked 512-bit accumulator, that accumulator is
-    /// evaluated as it is, with the same values: no repacking on the dependent chain.
+    /// evaluated as it is, with the same values: no repacking on the dependent chain. Otherwise, with
+    /// <paramref name="split"/>, one row takes two 256-bit evaluations side by side (a shorter chain than packing and a
+    /// 512-bit evaluation, for more instructions: for steps bound by their chain).
     /// </summary>
-    public void ActivatePair(string function, string resultA, string resultB, string argA, string argB)
+    public void ActivatePair(string function, string resultA, string resultB, string argA, string argB, bool split = false)
     {
         if (Rows == 1 && _wide.TryGetValue((argA, argB), out string? wide))
         {
             Out.Line($"({VF} {resultA}, {VF} {resultB}) = {VM}.{function}Halves({wide});");
+            return;
+        }
+
+        if (split && Rows == 1)
+        {
+            Activate(function, resultA, argA);
+            Activate(function, resultB, argB);
             return;
         }
 

@@ -362,8 +362,9 @@ namespace Golden
                     }
                     // Block 1 of the tile.
                     {
-                        // r and z in one 512-bit evaluation where that is accelerated.
-                        (global::System.Runtime.Intrinsics.Vector256<float> r, global::System.Runtime.Intrinsics.Vector256<float> z) = global::LstmGen.Kernels.VectorMath.SigmoidPair(ar1, az1);
+                        // r and z side by side in 256 bits: they straddle two 512-bit accumulators.
+                        global::System.Runtime.Intrinsics.Vector256<float> r = global::LstmGen.Kernels.VectorMath.Sigmoid(ar1);
+                        global::System.Runtime.Intrinsics.Vector256<float> z = global::LstmGen.Kernels.VectorMath.Sigmoid(az1);
                         global::System.Runtime.Intrinsics.Vector256<float> n = global::LstmGen.Kernels.VectorMath.Tanh(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(r, an1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(40))));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gates, (nuint)(24));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gates, (nuint)(32));
