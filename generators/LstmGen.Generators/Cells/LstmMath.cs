@@ -25,7 +25,7 @@ internal sealed class LstmMath : CellMath
     /// </summary>
     public override void EmitUpdates(CellWriter w, BlockAt first, int count, string hOut)
     {
-        bool splitTanh = w.IsWide && count == 2 && Layout.Blocks == 2;
+        bool splitTanh = w.IsWide && Layout.Blocks == 2;
         int j = 0;
         for (; j + 1 < count; j += 2)
         {
@@ -72,7 +72,6 @@ internal sealed class LstmMath : CellMath
     private static void EmitUpdatePair(CellWriter w, BlockAt block, int j, string hOut, bool splitTanh)
     {
         int k = j + 1;
-
         w.ActivatePair("Sigmoid", "i0", "f0", Inv($"ai{j}"), Inv($"af{j}"));
         w.ActivatePair("Sigmoid", "i1", "f1", Inv($"ai{k}"), Inv($"af{k}"));
         w.ActivatePair("Sigmoid", "o0", "o1", Inv($"ao{j}"), Inv($"ao{k}"));

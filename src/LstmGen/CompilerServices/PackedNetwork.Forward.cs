@@ -53,8 +53,7 @@ public sealed partial class PackedNetwork<TKernel>
             // The stack scratch is not zeroed (SkipLocalsInit): every piece is written before it is read (the projections
             // and records whole, h and c by LoadState, the products cleared per step, the layer buffers row by row; with
             // the scratch filled with NaN instead, every test passes). Zeroing it was ~50 KB per 256-frame block at hidden 8.
-            Span<float> memory = rented is null ? stackalloc float[(int)length + Scratch.Slack] : Scratch.Cleared(rented, length);
-            var scratch = new Scratch(memory);
+            var scratch = new Scratch(rented is null ? stackalloc float[(int)length + Scratch.Slack] : Scratch.Cleared(rented, length));
             Span<float> xproj = scratch.Take(chunk * batch * gp);
             Span<float> bufferA = scratch.Take(buffers > 0 ? rows * TKernel.OutputSize : 0);
             Span<float> bufferB = scratch.Take(buffers > 1 ? rows * TKernel.OutputSize : 0);
@@ -175,37 +174,36 @@ public sealed partial class PackedNetwork<TKernel>
         for (int i = 0; i < n; i++)
         {
             Cell(ref wh, ref Unsafe.Add(ref xp, i * step * gp), ref h, ref c, ref rec);
-            ref float row = ref Unsafe.Add(ref output, i * step * TKernel.OutputSize);
-            if (ho % 8 == 0)
-            {
-                VectorCopy.Copy(ref h, ref row, ho);
-            }
-            else
-            {
-                // Not past the row's end: that is the other direction's half, or the next row's start.
-                for (int k = 0; k < ho; k++)
-                {
-                    Unsafe.Add(ref row, k) = Unsafe.Add(ref h, k);
-                }
-            }
+            CopyHidden(ref h, ref Unsafe.Add(ref output, i * step * TKernel.OutputSize));
         }
     }
 
-    // Copies batch row b's new h (its running row, padded) to its place in the layer output: whole vectors when the width
-    // is a multiple of 8 (the span copy was a memmove call per step), bounds checked at both ends of the destination.
+    // Copies batch row b's new h (its running row, padded) to its place in the layer output, bounds checked at both ends
+    // of the destination.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CopyRowOut(Span<float> hRun, int b, Span<float> layerOut, bool batchFirst, int seqLen, int batch, int t, int dir)
     {
+        int at = ((batchFirst ? (b * seqLen) + t : (t * batch) + b) * TKernel.OutputSize) + (dir * TKernel.OutputHidden);
+        _ = layerOut[at + TKernel.OutputHidden - 1];
+        CopyHidden(ref hRun[b * TKernel.OutputHiddenPadded], ref layerOut[at]);
+    }
+
+    // Copies one row's OutputHidden floats of h (from its padded running row) to a layer output row whose bounds the caller
+    // checked: whole vectors when the width is a multiple of 8, else element by element, never past the row's end (that is
+    // the other direction's half, or the next row). Either way no memmove call per step.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyHidden(ref float h, ref float destination)
+    {
         int ho = TKernel.OutputHidden;
-        int at = ((batchFirst ? (b * seqLen) + t : (t * batch) + b) * TKernel.OutputSize) + (dir * ho);
         if (ho % 8 == 0)
         {
-            _ = layerOut[at + ho - 1];
-            VectorCopy.Copy(ref hRun[b * TKernel.OutputHiddenPadded], ref layerOut[at], ho);
+            VectorCopy.Copy(ref h, ref destination, ho);
+            return;
         }
-        else
+
+        for (int k = 0; k < ho; k++)
         {
-            hRun.Slice(b * TKernel.OutputHiddenPadded, ho).CopyTo(layerOut.Slice(at, ho));
+            Unsafe.Add(ref destination, k) = Unsafe.Add(ref h, k);
         }
     }
 

@@ -14,10 +14,10 @@ namespace LstmGen.Kernels;
 /// </summary>
 /// <remarks>
 /// Both functions are built on one exp kernel, exp(-a) = 2^n (1 + q) (Cody-Waite reduction, degree-7 polynomial), whose
-/// callers fold the scaling into their last fused multiply-add, so a result in the denormal range is rounded once. On the
-/// dependent chain of a recurrent step, counted from measured Zen 4 latencies (FMA 4 cycles, add and multiply 3, min 2,
-/// divide 11), sigmoid and tanh are about 50 cycles each (before: 59 and 62, with +1 and two scaling multiplies after the
-/// polynomial, and tanh's reduction in two steps).
+/// callers fold the scaling into their last fused multiply-add, so a result in the denormal range is rounded once. On a
+/// dependent chain (`benchmarks latency`, Zen 4) sigmoid takes 55-56 cycles in Vector512 and 52-57 in Vector256, tanh
+/// 58-59 and 52-53 (before: 62, 61, 69-72 and 65, with +1 and two scaling multiplies after the polynomial, and tanh's
+/// reduction in two steps).
 /// Multiply-adds are <c>MultiplyAddEstimate</c>: fused exactly where the scalar form's are, and an intrinsic rather than
 /// a helper to inline, which keeps the widest generated cells (ten activations) within the JIT's inlining budget.
 /// Errors quoted on each function were measured exhaustively over all 2^32 float inputs against
@@ -262,7 +262,7 @@ public static class VectorMath
         return y | (x & Vector512.Create(-0f));
     }
 
-    /// <summary>exp(-k a) as s (1 + q); see the Vector256 form.</summary>
+    /// <summary>exp(-a) as s (1 + q); see the Vector256 form.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ExpMinus(Vector512<float> a, bool forTanh, out Vector512<float> q, out Vector512<float> s)
     {
@@ -335,7 +335,7 @@ public static class VectorMath
         return y | (x & Vector128.Create(-0f));
     }
 
-    /// <summary>exp(-k a) as s (1 + q); see the Vector256 form.</summary>
+    /// <summary>exp(-a) as s (1 + q); see the Vector256 form.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ExpMinus(Vector128<float> a, bool forTanh, out Vector128<float> q, out Vector128<float> s)
     {
