@@ -56,6 +56,13 @@ public static partial class Models
     [LstmCell(Input = 20, Hidden = 70, Layers = 2)]
     public partial class LargeLstm { }
 
+    /// <summary>
+    /// Looped, with recurrent rows of 1 KB: padded by a cache line (PackedLayout.RecurrentStride) and walked in serpentine
+    /// tile order; two layers, so the padding also moves the second layer's section.
+    /// </summary>
+    [LstmCell(Input = 2, Hidden = 64, Layers = 2)]
+    public partial class PaddedLstm { }
+
     /// <summary>Large enough that Step's per-row scratch (packed gates and record) is rented instead of on the stack.</summary>
     [GruCell(Input = 40, Hidden = 300, Layers = 2)]
     public partial class LargeGru { }
@@ -69,7 +76,7 @@ internal static class Declared
         () => new Tagger(), () => new TinyLstm(), () => new AudioLstm(), () => new WideLstm(), () => new NoBiasLstm(),
         () => new BatchFirstLstm(), () => new StackedLstm(), () => new ProjectedLstm(), () => new DeepBiLstm(),
         () => new SmallGru(), () => new BiGru(), () => new TwoBlockGru(), () => new ReluRnn(), () => new BiTanhRnn(), () => new TanhRnn(), () => new Models.LargeLstm(),
-        () => new Models.LargeGru(),
+        () => new Models.PaddedLstm(), () => new Models.LargeGru(),
     ];
 
     public static IRecurrentNetwork<float>? ForConfig(RecurrentConfig config) =>

@@ -66,10 +66,10 @@ internal sealed partial class CellEmitter
             int whole = _hOut - (_hOut % chains);
             using (w.Block($"for (int k = 0; k < {whole}; k += {chains})"))
             {
-                w.Once($"ref float wk = ref {U}.Add(ref wh, (k * {_gateColumns}) + {first.Column(0)});");
+                w.Once($"ref float wk = ref {U}.Add(ref wh, (k * {_rowStride}) + {first.Column(0)});");
                 for (int chain = 0; chain < chains; chain++)
                 {
-                    Term(chain == 0 ? "k" : Inv($"k + {chain}"), chain, "wk", chain * _gateColumns);
+                    Term(chain == 0 ? "k" : Inv($"k + {chain}"), chain, "wk", chain * _rowStride);
                 }
             }
 
@@ -78,7 +78,7 @@ internal sealed partial class CellEmitter
                 w.Once($"// The last term.");
                 using (w.Block())
                 {
-                    w.Once($"ref float wk = ref {U}.Add(ref wh, {(k * _gateColumns)} + {first.Column(0)});");
+                    w.Once($"ref float wk = ref {U}.Add(ref wh, {(k * _rowStride)} + {first.Column(0)});");
                     Term(Inv($"{k}"), k % chains, "wk", 0);
                 }
             }
@@ -89,7 +89,7 @@ internal sealed partial class CellEmitter
             {
                 using (w.Block())
                 {
-                    Term(Inv($"{k}"), k % chains, "wh", (k * _gateColumns) + first.ColumnConstant(0));
+                    Term(Inv($"{k}"), k % chains, "wh", (k * _rowStride) + first.ColumnConstant(0));
                 }
             }
         }

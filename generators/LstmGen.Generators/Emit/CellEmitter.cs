@@ -16,7 +16,7 @@ internal sealed partial class CellEmitter
     private readonly PackedLayout _layout;
     private readonly CellMath _math;
     private readonly SourceWriter _w;
-    private readonly int _hidden, _hOut, _gateColumns, _gates, _blocks;
+    private readonly int _hidden, _hOut, _rowStride, _gates, _blocks;
 
     public CellEmitter(KernelPlan plan, SourceWriter writer)
     {
@@ -26,7 +26,7 @@ internal sealed partial class CellEmitter
         _w = writer;
         _hidden = plan.Model.Hidden;
         _hOut = _layout.Config.OutputHidden;
-        _gateColumns = _layout.GateColumns;
+        _rowStride = _layout.RecurrentStride;
         _gates = _layout.Config.GateCount;
         _blocks = _layout.Blocks;
     }
@@ -172,10 +172,24 @@ internal sealed partial class CellEmitter
 
         _w.Line();
         w.Once($"// {_blocks} block(s) of 8 units, {tile} per tile; the gates {gateList} of a block are {_gates} adjacent vectors.");
-        if (_blocks >= tile)
+        int tiles = _blocks / tile;
+        bool serpentine = tiles >= 2 && !fromProducts;
+        if (serpentine)
         {
-            using (w.Block($"for (int blk = 0; blk + {tile} <= {_blocks}; blk += {tile})"))
+            // What one call read last, and left in L1, the next reads first; each tile's numbers are the same either way.
+            w.Once($"// Tiles first to last, or last to first on alternate calls (TileOrder); a last partial tile comes after either way.");
+            w.Once($"bool reversed = global::LstmGen.CompilerServices.TileOrder.NextReversed();");
+        }
+
+        if (tiles >= 1)
+        {
+            using (w.Block(serpentine ? $"for (int tile = 0; tile < {tiles}; tile++)" : (FormattableString)$"for (int blk = 0; blk + {tile} <= {_blocks}; blk += {tile})"))
             {
+                if (serpentine)
+                {
+                    w.Once($"int blk = (reversed ? {tiles - 1} - tile : tile) * {tile};");
+                }
+
                 w.Once($"int cb = blk * {_gates * 8};");
                 w.Once($"int u0 = blk * 8;");
                 EachHalf(_w, () => EmitTile(w, new BlockAt(0, 0, "cb", "u0"), tile, fromProducts, looped: true, hOut, wide));
@@ -308,7 +322,7 @@ internal sealed partial class CellEmitter
         string hk = chain == 0 ? "hk" : Inv($"hk{chain}");
         string wk = chain == 0 ? "wk" : Inv($"wk{chain}");
         w.Each(r => $"{VF} {r[hk]} = {V}.Create({U}.Add(ref {r["hp"]}, {k}));");
-        w.Once($"ref float {wk} = ref {U}.Add(ref wh, (({k}) * {_gateColumns}) + {first.Column(0)});");
+        w.Once($"ref float {wk} = ref {U}.Add(ref wh, (({k}) * {_rowStride}) + {first.Column(0)});");
         for (int j = 0; j < count; j++)
         {
             for (int gi = 0; gi < _gates; gi++)
@@ -343,7 +357,7 @@ internal sealed partial class CellEmitter
                 for (int gi = 0; gi < _gates; gi++)
                 {
                     // The weights of (k, block, gate): a constant offset from wh.
-                    string weights = Ld("wh", (k * _gateColumns) + first.Next(j, _gates).ColumnConstant(gi * 8));
+                    string weights = Ld("wh", (k * _rowStride) + first.Next(j, _gates).ColumnConstant(gi * 8));
                     string acc = Acc(k % chains, gi, j);
                     w.Each(r => $"{r[acc]} = {Fma(r["hk"], weights, r[acc])};");
                 }

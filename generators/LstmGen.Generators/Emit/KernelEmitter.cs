@@ -25,7 +25,7 @@ internal sealed class KernelEmitter
         _w.Line();
         _w.Line($"/// <summary>");
         _w.Line($"/// The kernel of this shape for the runtime's driver: the sizes as constants, and the cell of one time step.");
-        _w.Line($"/// Packed layout: {layout.Blocks} block(s) of 8 hidden units x {c.GateCount} gate(s) = {layout.GateColumns} gate columns; h padded to {layout.OutputHiddenPadded}, c to {(c.HasCellState ? layout.HiddenPadded : 0)}.");
+        _w.Line($"/// Packed layout: {layout.Blocks} block(s) of 8 hidden units x {c.GateCount} gate(s) = {layout.GateColumns} gate columns ({layout.RecurrentStride} floats per row of W_hh); h padded to {layout.OutputHiddenPadded}, c to {(c.HasCellState ? layout.HiddenPadded : 0)}.");
         _w.Line($"/// Tape record: h before [{record.HPrevLength}], c before [{record.CPrevLength}], gates [{record.GatesLength}], tanh(c) [{record.TanhCLength}], h before projection [{record.HFullLength}], W_hn h + b_hn [{record.HhNLength}].");
         _w.Line($"/// </summary>");
         _w.Line($"[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
@@ -46,6 +46,8 @@ internal sealed class KernelEmitter
             Constant("OutputHiddenPadded", layout.OutputHiddenPadded);
             Constant("ProjPadded", layout.ProjPadded);
             Constant("GateColumns", layout.GateColumns);
+            Constant("RecurrentStride", layout.RecurrentStride);
+            Constant("BiasOffset", layout.BiasOffset);
             Flag("RecurrentBiasApart", layout.RecurrentBiasApart);
             Constant("ExtraOffset", layout.ExtraOffset);
             Constant("RecurrentTransposedOffset", layout.RecurrentTransposedOffset);

@@ -46,6 +46,10 @@ public interface ICellKernel
     static abstract int ProjPadded { get; }
     /// <summary><see cref="PackedLayout.GateColumns"/>.</summary>
     static abstract int GateColumns { get; }
+    /// <summary><see cref="PackedLayout.RecurrentStride"/>.</summary>
+    static abstract int RecurrentStride { get; }
+    /// <summary><see cref="PackedLayout.BiasOffset"/>.</summary>
+    static abstract int BiasOffset { get; }
     /// <summary><see cref="PackedLayout.RecurrentBiasApart"/>.</summary>
     static abstract bool RecurrentBiasApart { get; }
     /// <summary><see cref="PackedLayout.ExtraOffset"/>.</summary>

@@ -104,7 +104,7 @@ public sealed partial class PackedNetwork<TKernel>
                         {
                             // The recurrent products of every batch row at once: gh = h W_hh.
                             gh.Clear();
-                            Gemm.MultiplyAdd(batch, gp, ho, ref hRun[0], hop, ref wh, gp, ref gh[0], gp);
+                            Gemm.MultiplyAdd(batch, gp, ho, ref hRun[0], hop, ref wh, TKernel.RecurrentStride, ref gh[0], gp);
                         }
 
                         int b0 = 0;
@@ -234,7 +234,7 @@ public sealed partial class PackedNetwork<TKernel>
     private static void ProjectRows(ref float w, int inSize, int rows, ref float x, int lda, ref float xproj)
     {
         int gp = TKernel.GateColumns;
-        ref float bias = ref Unsafe.Add(ref w, (inSize + TKernel.OutputHidden) * gp);
+        ref float bias = ref Unsafe.Add(ref w, (inSize * gp) + TKernel.BiasOffset);
         int tiled = rows & ~3;
         for (int row = 0; row < tiled; row++)
         {

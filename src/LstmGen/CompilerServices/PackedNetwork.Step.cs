@@ -114,7 +114,7 @@ public sealed partial class PackedNetwork<TKernel>
     private static void ProjectRow(ref float w, int inSize, ref float x, ref float xp)
     {
         int gp = TKernel.GateColumns;
-        ref float bias = ref Unsafe.Add(ref w, (inSize + TKernel.OutputHidden) * gp);
+        ref float bias = ref Unsafe.Add(ref w, (inSize * gp) + TKernel.BiasOffset);
         if (!Vector256.IsHardwareAccelerated)
         {
             ProjectRow128(ref w, inSize, ref x, ref xp, ref bias);

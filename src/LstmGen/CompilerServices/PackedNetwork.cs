@@ -173,6 +173,7 @@ public sealed partial class PackedNetwork<TKernel>
             && TKernel.BatchFirst == c.BatchFirst && TKernel.HasCellState == c.HasCellState && TKernel.ProjSize == c.ProjSize
             && TKernel.HiddenPadded == layout.HiddenPadded && TKernel.OutputHiddenPadded == layout.OutputHiddenPadded
             && TKernel.ProjPadded == layout.ProjPadded && TKernel.GateColumns == layout.GateColumns
+            && TKernel.RecurrentStride == layout.RecurrentStride && TKernel.BiasOffset == layout.BiasOffset
             && TKernel.RecurrentBiasApart == layout.RecurrentBiasApart && TKernel.ExtraOffset == layout.ExtraOffset
             && TKernel.RecurrentTransposedOffset == layout.RecurrentTransposedOffset && TKernel.Section0 == layout.Section0
             && TKernel.SectionN == layout.SectionN && TKernel.PackedLength == layout.PackedLength
@@ -321,7 +322,8 @@ public sealed partial class PackedNetwork<TKernel>
         int gp = TKernel.GateColumns, ho = TKernel.OutputHidden, hidden = TKernel.HiddenSize;
         int wih = Offset(ld, ParameterRole.WeightIh), whh = Offset(ld, ParameterRole.WeightHh);
         int bih = Offset(ld, ParameterRole.BiasIh), bhh = Offset(ld, ParameterRole.BiasHh);
-        int bias = (inSize + ho) * gp;
+        int stride = TKernel.RecurrentStride;
+        int bias = (inSize * gp) + TKernel.BiasOffset;
         int extra = (inSize * gp) + TKernel.ExtraOffset;
         int whhT = (inSize * gp) + TKernel.RecurrentTransposedOffset;
         int gates = GateCount;
@@ -335,7 +337,7 @@ public sealed partial class PackedNetwork<TKernel>
 
             for (int k = 0; k < ho; k++)
             {
-                w[((inSize + k) * gp) + col] = v[whh + (r * ho) + k];
+                w[(inSize * gp) + (k * stride) + col] = v[whh + (r * ho) + k];
                 w[whhT + (col * TKernel.OutputHiddenPadded) + k] = v[whh + (r * ho) + k];
             }
 

@@ -3,7 +3,7 @@ namespace LstmGen;
 
 /// <summary>
 /// The generated kernels' private copy of the weights, per (layer, direction): <c>[in x GateColumns]</c> input weights,
-/// <c>[OutputHidden x GateColumns]</c> recurrent weights, <c>[GateColumns]</c> bias, then <c>b_hn [HiddenPadded]</c> (GRU)
+/// <c>[OutputHidden x GateColumns]</c> recurrent weights (rows <see cref="RecurrentStride"/> apart), <c>[GateColumns]</c> bias, then <c>b_hn [HiddenPadded]</c> (GRU)
 /// or <c>W_hrᵀ [Hidden x ProjPadded]</c> (projection), then <c>W_hhᵀ [GateColumns x OutputHiddenPadded]</c> for BPTT.
 /// Gate columns put, for each block of 8 hidden units, the 8 lanes of every gate side by side, so one pass of
 /// <c>acc[gate] += broadcast(h[k]) * W[k][block, gate]</c> yields all gates of a block with no horizontal sums.
@@ -14,6 +14,15 @@ public sealed class PackedLayout
 {
     /// <summary>Floats per vector of the packed layout.</summary>
     public const int Lanes = 8;
+
+    /// <summary>
+    /// Recurrent rows a multiple of this many floats (512 bytes) long get one cache line of padding: see
+    /// <see cref="RecurrentStride"/>.
+    /// </summary>
+    public const int AliasingRowFloats = 128;
+
+    /// <summary>Floats per 64-byte cache line.</summary>
+    public const int CacheLineFloats = 16;
 
     /// <summary>Largest packed copy the kernels index with int offsets.</summary>
     public const long MaxPackedLength = 1L << 30;
@@ -28,7 +37,9 @@ public sealed class PackedLayout
         ProjPadded = RecordLayout.Pad(config.ProjSize, Lanes);
         GateColumns = config.GateCount * HiddenPadded;
         RecurrentBiasApart = config.Kind == CellKind.Gru;
-        ExtraOffset = (config.OutputHidden + 1L) * GateColumns;
+        RecurrentStride = GateColumns % AliasingRowFloats == 0 ? GateColumns + CacheLineFloats : GateColumns;
+        BiasOffset = (long)config.OutputHidden * RecurrentStride;
+        ExtraOffset = BiasOffset + GateColumns;
         RecurrentTransposedOffset = ExtraOffset + (RecurrentBiasApart ? HiddenPadded : 0)
             + (config.ProjSize > 0 ? (long)config.HiddenSize * ProjPadded : 0);
         Section0 = Section(config.InputSize);
@@ -48,6 +59,16 @@ public sealed class PackedLayout
     public int ProjPadded { get; }
     /// <summary>Packed gate columns: for each 8-unit block, the gates' 8 lanes side by side.</summary>
     public int GateColumns { get; }
+    /// <summary>
+    /// Floats from one row of the packed W_hh to the next: <see cref="GateColumns"/>, plus one cache line when a row is a
+    /// multiple of 512 bytes. A looped cell reads each row's slice of its tile's columns; rows 512 bytes apart put those
+    /// slices in an eighth of the L1 sets (64 sets of 64 bytes on Zen 4 and 5 and on recent Intel), which then thrash
+    /// while the rest stay empty. With the padding, a hidden-64 LSTM's 64 KB spread over every set, and what one step
+    /// leaves in L1 is what the next one, walking the tiles the other way (<c>TileOrder</c>), reads first.
+    /// </summary>
+    public int RecurrentStride { get; }
+    /// <summary>From the start of the packed W_hh: where the bias starts (after its rows).</summary>
+    public long BiasOffset { get; }
     /// <summary>8-unit blocks.</summary>
     public int Blocks => HiddenPadded / Lanes;
     /// <summary>

@@ -91,7 +91,7 @@ namespace Golden
 
         /// <summary>
         /// The kernel of this shape for the runtime's driver: the sizes as constants, and the cell of one time step.
-        /// Packed layout: 5 block(s) of 8 hidden units x 4 gate(s) = 160 gate columns; h padded to 40, c to 40.
+        /// Packed layout: 5 block(s) of 8 hidden units x 4 gate(s) = 160 gate columns (160 floats per row of W_hh); h padded to 40, c to 40.
         /// Tape record: h before [40], c before [40], gates [160], tanh(c) [40], h before projection [0], W_hn h + b_hn [0].
         /// </summary>
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
@@ -112,6 +112,8 @@ namespace Golden
             public static int OutputHiddenPadded => 40;
             public static int ProjPadded => 0;
             public static int GateColumns => 160;
+            public static int RecurrentStride => 160;
+            public static int BiasOffset => 6400;
             public static bool RecurrentBiasApart => false;
             public static int ExtraOffset => 6560;
             public static int RecurrentTransposedOffset => 6560;
@@ -2044,8 +2046,11 @@ namespace Golden
                 global::LstmGen.CompilerServices.VectorCopy.Copy(ref c, ref cp, 40);
 
                 // 5 block(s) of 8 units, 2 per tile; the gates i, f, g, o of a block are 4 adjacent vectors.
-                for (int blk = 0; blk + 2 <= 5; blk += 2)
+                // Tiles first to last, or last to first on alternate calls (TileOrder); a last partial tile comes after either way.
+                bool reversed = global::LstmGen.CompilerServices.TileOrder.NextReversed();
+                for (int tile = 0; tile < 2; tile++)
                 {
+                    int blk = (reversed ? 1 - tile : tile) * 2;
                     int cb = blk * 32;
                     int u0 = blk * 8;
                     // Lanes 0..3 of each block of 8.

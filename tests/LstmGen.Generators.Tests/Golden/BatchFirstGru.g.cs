@@ -91,7 +91,7 @@ namespace Golden
 
         /// <summary>
         /// The kernel of this shape for the runtime's driver: the sizes as constants, and the cell of one time step.
-        /// Packed layout: 2 block(s) of 8 hidden units x 3 gate(s) = 48 gate columns; h padded to 16, c to 0.
+        /// Packed layout: 2 block(s) of 8 hidden units x 3 gate(s) = 48 gate columns (48 floats per row of W_hh); h padded to 16, c to 0.
         /// Tape record: h before [16], c before [0], gates [48], tanh(c) [0], h before projection [0], W_hn h + b_hn [16].
         /// </summary>
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
@@ -112,6 +112,8 @@ namespace Golden
             public static int OutputHiddenPadded => 16;
             public static int ProjPadded => 0;
             public static int GateColumns => 48;
+            public static int RecurrentStride => 48;
+            public static int BiasOffset => 480;
             public static bool RecurrentBiasApart => true;
             public static int ExtraOffset => 528;
             public static int RecurrentTransposedOffset => 544;

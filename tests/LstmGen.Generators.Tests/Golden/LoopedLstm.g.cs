@@ -12,7 +12,7 @@ namespace Golden
     /// <see cref="global::LstmGen.RecurrentNetwork{T}"/>. <see cref="KernelPath"/> says which. Inference and Step
     /// may run concurrently on one instance; training calls may not.
     /// <para>Cost per time step and batch row: 33280 flops forward, 66560 backward (the products).
-    /// A step reads 67584 bytes of packed weights, which exceed a 32 KB L1 but fit a 1 MB L2; the whole packed copy is 133120 bytes.</para>
+    /// A step reads 67584 bytes of packed weights, which exceed a 32 KB L1 but fit a 1 MB L2; the whole packed copy is 137216 bytes.</para>
     /// <para>Recurrent step: looped register tiles (unrolled it would be about 51072 bytes of IL, over the 32768-byte budget: LSTMGEN008).</para>
     /// <para>Paths:</para>
     /// <list type="bullet">
@@ -91,7 +91,7 @@ namespace Golden
 
         /// <summary>
         /// The kernel of this shape for the runtime's driver: the sizes as constants, and the cell of one time step.
-        /// Packed layout: 8 block(s) of 8 hidden units x 4 gate(s) = 256 gate columns; h padded to 64, c to 64.
+        /// Packed layout: 8 block(s) of 8 hidden units x 4 gate(s) = 256 gate columns (272 floats per row of W_hh); h padded to 64, c to 64.
         /// Tape record: h before [64], c before [64], gates [256], tanh(c) [64], h before projection [0], W_hn h + b_hn [0].
         /// </summary>
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
@@ -112,12 +112,14 @@ namespace Golden
             public static int OutputHiddenPadded => 64;
             public static int ProjPadded => 0;
             public static int GateColumns => 256;
+            public static int RecurrentStride => 272;
+            public static int BiasOffset => 17408;
             public static bool RecurrentBiasApart => false;
-            public static int ExtraOffset => 16640;
-            public static int RecurrentTransposedOffset => 16640;
-            public static int Section0 => 33280;
-            public static int SectionN => 49408;
-            public static int PackedLength => 33280;
+            public static int ExtraOffset => 17664;
+            public static int RecurrentTransposedOffset => 17664;
+            public static int Section0 => 34304;
+            public static int SectionN => 50432;
+            public static int PackedLength => 34304;
             public static int RecordLength => 448;
             public static int RecordHFull => 448;
             public static bool Unrolled => false;
@@ -135,8 +137,11 @@ namespace Golden
                 global::LstmGen.CompilerServices.VectorCopy.Copy(ref c, ref cp, 64);
 
                 // 8 block(s) of 8 units, 2 per tile; the gates i, f, g, o of a block are 4 adjacent vectors.
-                for (int blk = 0; blk + 2 <= 8; blk += 2)
+                // Tiles first to last, or last to first on alternate calls (TileOrder); a last partial tile comes after either way.
+                bool reversed = global::LstmGen.CompilerServices.TileOrder.NextReversed();
+                for (int tile = 0; tile < 4; tile++)
                 {
+                    int blk = (reversed ? 3 - tile : tile) * 2;
                     int cb = blk * 32;
                     int u0 = blk * 8;
                     global::System.Runtime.Intrinsics.Vector256<float> ai0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(cb));
@@ -159,7 +164,7 @@ namespace Golden
                     for (int k = 0; k < 64; k += 2)
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> hk = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, k));
-                        ref float wk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, ((k) * 256) + cb);
+                        ref float wk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, ((k) * 272) + cb);
                         ai0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, 0), ai0);
                         af0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, 8), af0);
                         ag0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, 16), ag0);
@@ -169,7 +174,7 @@ namespace Golden
                         ag1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, 48), ag1);
                         ao1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk, 56), ao1);
                         global::System.Runtime.Intrinsics.Vector256<float> hk1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, k + 1));
-                        ref float wk1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, ((k + 1) * 256) + cb);
+                        ref float wk1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, ((k + 1) * 272) + cb);
                         b1i0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk1, 0), b1i0);
                         b1f0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk1, 8), b1f0);
                         b1g0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wk1, 16), b1g0);
@@ -229,8 +234,11 @@ namespace Golden
                 global::LstmGen.CompilerServices.VectorCopy.Copy(ref c, ref cp, 64);
 
                 // 8 block(s) of 8 units, 2 per tile; the gates i, f, g, o of a block are 4 adjacent vectors.
-                for (int blk = 0; blk + 2 <= 8; blk += 2)
+                // Tiles first to last, or last to first on alternate calls (TileOrder); a last partial tile comes after either way.
+                bool reversed = global::LstmGen.CompilerServices.TileOrder.NextReversed();
+                for (int tile = 0; tile < 4; tile++)
                 {
+                    int blk = (reversed ? 3 - tile : tile) * 2;
                     int cb = blk * 32;
                     int u0 = blk * 8;
                     global::System.Runtime.Intrinsics.Vector256<float> ai0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xp, (nuint)(cb));
@@ -252,17 +260,17 @@ namespace Golden
                     global::System.Runtime.Intrinsics.Vector512<float> w3c1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     for (int k = 0; k < 64; k += 2)
                     {
-                        ref float wk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, (k * 256) + cb);
+                        ref float wk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, (k * 272) + cb);
                         global::System.Runtime.Intrinsics.Vector512<float> hk = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, k));
                         w0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wk, 0), w0);
                         w1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wk, 16), w1);
                         w2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wk, 32), w2);
                         w3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wk, 48), w3);
                         global::System.Runtime.Intrinsics.Vector512<float> hk1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, k + 1));
-                        w0c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wk, 256), w0c1);
-                        w1c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wk, 272), w1c1);
-                        w2c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wk, 288), w2c1);
-                        w3c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wk, 304), w3c1);
+                        w0c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wk, 272), w0c1);
+                        w1c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wk, 288), w1c1);
+                        w2c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wk, 304), w2c1);
+                        w3c1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(hk1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wk, 320), w3c1);
                     }
                     w0 += w0c1;
                     w1 += w1c1;
@@ -416,8 +424,11 @@ namespace Golden
                 global::LstmGen.CompilerServices.VectorCopy.Copy(ref c, ref cp, 64);
 
                 // 8 block(s) of 8 units, 2 per tile; the gates i, f, g, o of a block are 4 adjacent vectors.
-                for (int blk = 0; blk + 2 <= 8; blk += 2)
+                // Tiles first to last, or last to first on alternate calls (TileOrder); a last partial tile comes after either way.
+                bool reversed = global::LstmGen.CompilerServices.TileOrder.NextReversed();
+                for (int tile = 0; tile < 4; tile++)
                 {
+                    int blk = (reversed ? 3 - tile : tile) * 2;
                     int cb = blk * 32;
                     int u0 = blk * 8;
                     // Lanes 0..3 of each block of 8.
@@ -442,7 +453,7 @@ namespace Golden
                         for (int k = 0; k < 64; k += 2)
                         {
                             global::System.Runtime.Intrinsics.Vector128<float> hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, k));
-                            ref float wk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, ((k) * 256) + cb);
+                            ref float wk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, ((k) * 272) + cb);
                             ai0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk, 0), ai0);
                             af0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk, 8), af0);
                             ag0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk, 16), ag0);
@@ -452,7 +463,7 @@ namespace Golden
                             ag1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk, 48), ag1);
                             ao1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk, 56), ao1);
                             global::System.Runtime.Intrinsics.Vector128<float> hk1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, k + 1));
-                            ref float wk1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, ((k + 1) * 256) + cb);
+                            ref float wk1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, ((k + 1) * 272) + cb);
                             b1i0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk1, 0), b1i0);
                             b1f0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk1, 8), b1f0);
                             b1g0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk1, 16), b1g0);
@@ -519,7 +530,7 @@ namespace Golden
                         for (int k = 0; k < 64; k += 2)
                         {
                             global::System.Runtime.Intrinsics.Vector128<float> hk = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, k));
-                            ref float wk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, ((k) * 256) + cb);
+                            ref float wk = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, ((k) * 272) + cb);
                             ai0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk, 4), ai0);
                             af0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk, 12), af0);
                             ag0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk, 20), ag0);
@@ -529,7 +540,7 @@ namespace Golden
                             ag1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk, 52), ag1);
                             ao1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk, 60), ao1);
                             global::System.Runtime.Intrinsics.Vector128<float> hk1 = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref hp, k + 1));
-                            ref float wk1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, ((k + 1) * 256) + cb);
+                            ref float wk1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wh, ((k + 1) * 272) + cb);
                             b1i0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk1, 4), b1i0);
                             b1f0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk1, 12), b1f0);
                             b1g0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(hk1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wk1, 20), b1g0);

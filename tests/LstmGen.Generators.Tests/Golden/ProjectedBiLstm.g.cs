@@ -93,7 +93,7 @@ namespace Golden
 
         /// <summary>
         /// The kernel of this shape for the runtime's driver: the sizes as constants, and the cell of one time step.
-        /// Packed layout: 1 block(s) of 8 hidden units x 4 gate(s) = 32 gate columns; h padded to 8, c to 8.
+        /// Packed layout: 1 block(s) of 8 hidden units x 4 gate(s) = 32 gate columns (32 floats per row of W_hh); h padded to 8, c to 8.
         /// Tape record: h before [8], c before [8], gates [32], tanh(c) [8], h before projection [8], W_hn h + b_hn [0].
         /// </summary>
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
@@ -114,6 +114,8 @@ namespace Golden
             public static int OutputHiddenPadded => 8;
             public static int ProjPadded => 8;
             public static int GateColumns => 32;
+            public static int RecurrentStride => 32;
+            public static int BiasOffset => 96;
             public static bool RecurrentBiasApart => false;
             public static int ExtraOffset => 128;
             public static int RecurrentTransposedOffset => 192;

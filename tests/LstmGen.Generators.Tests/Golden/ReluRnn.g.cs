@@ -91,7 +91,7 @@ namespace Golden
 
         /// <summary>
         /// The kernel of this shape for the runtime's driver: the sizes as constants, and the cell of one time step.
-        /// Packed layout: 1 block(s) of 8 hidden units x 1 gate(s) = 8 gate columns; h padded to 8, c to 0.
+        /// Packed layout: 1 block(s) of 8 hidden units x 1 gate(s) = 8 gate columns (8 floats per row of W_hh); h padded to 8, c to 0.
         /// Tape record: h before [8], c before [0], gates [8], tanh(c) [0], h before projection [0], W_hn h + b_hn [0].
         /// </summary>
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
@@ -112,6 +112,8 @@ namespace Golden
             public static int OutputHiddenPadded => 8;
             public static int ProjPadded => 0;
             public static int GateColumns => 8;
+            public static int RecurrentStride => 8;
+            public static int BiasOffset => 32;
             public static bool RecurrentBiasApart => false;
             public static int ExtraOffset => 40;
             public static int RecurrentTransposedOffset => 40;

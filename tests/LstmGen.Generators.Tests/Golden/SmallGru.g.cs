@@ -91,7 +91,7 @@ namespace Golden
 
         /// <summary>
         /// The kernel of this shape for the runtime's driver: the sizes as constants, and the cell of one time step.
-        /// Packed layout: 1 block(s) of 8 hidden units x 3 gate(s) = 24 gate columns; h padded to 8, c to 0.
+        /// Packed layout: 1 block(s) of 8 hidden units x 3 gate(s) = 24 gate columns (24 floats per row of W_hh); h padded to 8, c to 0.
         /// Tape record: h before [8], c before [0], gates [24], tanh(c) [0], h before projection [0], W_hn h + b_hn [8].
         /// </summary>
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
@@ -112,6 +112,8 @@ namespace Golden
             public static int OutputHiddenPadded => 8;
             public static int ProjPadded => 0;
             public static int GateColumns => 24;
+            public static int RecurrentStride => 24;
+            public static int BiasOffset => 120;
             public static bool RecurrentBiasApart => true;
             public static int ExtraOffset => 144;
             public static int RecurrentTransposedOffset => 152;
