@@ -234,7 +234,7 @@ public sealed partial class PackedNetwork<TKernel>
     private static void ProjectRows(ref float w, int inSize, int rows, ref float x, int lda, ref float xproj)
     {
         int gp = TKernel.GateColumns;
-        ref float bias = ref Unsafe.Add(ref w, (inSize * gp) + TKernel.BiasOffset);
+        ref float bias = ref BiasOf(ref w, inSize);
         int tiled = rows & ~3;
         for (int row = 0; row < tiled; row++)
         {

@@ -109,12 +109,15 @@ public sealed partial class PackedNetwork<TKernel>
         }
     }
 
+    // The combined bias of a packed (layer, direction) block w whose input has inSize features.
+    private static ref float BiasOf(ref float w, int inSize) => ref Unsafe.Add(ref w, (inSize * TKernel.GateColumns) + TKernel.BiasOffset);
+
     // xp = bias + W_ih x for one row, in packed columns: 4 vectors at a time (4 independent FMA chains), then single vectors.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ProjectRow(ref float w, int inSize, ref float x, ref float xp)
     {
         int gp = TKernel.GateColumns;
-        ref float bias = ref Unsafe.Add(ref w, (inSize * gp) + TKernel.BiasOffset);
+        ref float bias = ref BiasOf(ref w, inSize);
         if (!Vector256.IsHardwareAccelerated)
         {
             ProjectRow128(ref w, inSize, ref x, ref xp, ref bias);

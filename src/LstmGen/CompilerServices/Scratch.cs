@@ -27,8 +27,8 @@ public ref struct Scratch
     /// <summary>Floats of scratch taken from the stack at most (8 KB).</summary>
     public const int StackFloats = 2048;
 
-    /// <summary>Floats in a 64-byte cache line.</summary>
-    public const int LineFloats = 16;
+    /// <summary>Floats in a 64-byte cache line (the packed layout's, which pads recurrent rows by one).</summary>
+    public const int LineFloats = PackedLayout.CacheLineFloats;
 
     /// <summary>Pieces a scratch may be cut into (the backward pass takes the most, 9).</summary>
     public const int MaxPieces = 12;
