@@ -17,7 +17,9 @@ namespace LstmGen.Kernels;
 /// callers fold the scaling into their last fused multiply-add, so a result in the denormal range is rounded once. On a
 /// dependent chain (`benchmarks latency`, Zen 4) sigmoid takes 55-56 cycles in Vector512 and 52-57 in Vector256, tanh
 /// 58-59 and 52-53 (before: 62, 61, 69-72 and 65, with +1 and two scaling multiplies after the polynomial, and tanh's
-/// reduction in two steps).
+/// reduction in two steps). The range clamps then moved off the chain (sigmoid selects its lanes past 104 at the end,
+/// tanh its lanes past 52; bit for bit the same results over all 2^32 floats): on the Intel Xeon family 6 model 207,
+/// sigmoid 66.5 to 61-64 cycles in Vector512 and 60.8 to 57-58 in Vector256, tanh 67.8 to 59-60 and 57.7 to 54-56.
 /// Multiply-adds are <c>MultiplyAddEstimate</c>: fused exactly where the scalar form's are, and an intrinsic rather than
 /// a helper to inline, which keeps the widest generated cells (ten activations) within the JIT's inlining budget.
 /// Errors quoted on each function were measured exhaustively over all 2^32 float inputs against
@@ -82,16 +84,19 @@ public static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Sigmoid(Vector256<float> x)
     {
-        Vector256<float> a = Vector256.MinNative(Vector256.Abs(x), Vector256.Create(ExpMaxArg));
-        ExpMinus(a, forTanh: false, out Vector256<float> q, out Vector256<float> s);
+        Vector256<float> a = Vector256.Abs(x);
+        Vector256<float> shifted = Vector256.MultiplyAddEstimate(a, Vector256.Create(-Log2E), Vector256.Create(RoundShifter));
+        ExpMinus(a, shifted, forTanh: false, out Vector256<float> q, out Vector256<float> s);
 
         // e = exp(-|x|) = s (1 + q) and 1 + e, each in one fused step from q.
         Vector256<float> e = Vector256.MultiplyAddEstimate(q, s, s);
         Vector256<float> numerator = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<float>.Zero), e, Vector256<float>.One);
         Vector256<float> y = numerator / Vector256.MultiplyAddEstimate(q, s, s + Vector256<float>.One);
 
-        // The clamp does not propagate NaN, so restore it here.
-        return Vector256.ConditionalSelect(Vector256.Equals(x, x), y, x);
+        // Lanes past ExpMaxArg drop the kernel's result, in one select off the chain's critical inputs (a clamp of a
+        // before the kernel was 4 cycles on the chain): 1 above, +0 below. NaN fails the compare and keeps the kernel's NaN.
+        Vector256<float> outside = Vector256.GreaterThan(x, Vector256<float>.Zero) & Vector256<float>.One;
+        return Vector256.ConditionalSelect(Vector256.GreaterThan(a, Vector256.Create(ExpMaxArg)), outside, y);
     }
 
     /// <summary>
@@ -118,19 +123,25 @@ public static class VectorMath
 
         // (1 - e)/(1 + e) with e = exp(-2|x|) = s q1: numerator and denominator each rounded once. (1 + s + q s would
         // save forming q1 = 1 + q, but 1 + s is inexact for s < 2^-23: 1.83 ulp at |x| = 8.14.)
-        ExpMinus(Vector256.MinNative(ax + ax, Vector256.Create(ExpMaxArg)), forTanh: true, out Vector256<float> q1, out Vector256<float> s);
+        // The reduction starts from |x| itself: 2|x| (-log2 e) = |x| (-2 log2 e) exactly, so 2|x| is formed beside it.
+        Vector256<float> shifted = Vector256.MultiplyAddEstimate(ax, Vector256.Create(-2f * Log2E), Vector256.Create(RoundShifter));
+        ExpMinus(ax + ax, shifted, forTanh: true, out Vector256<float> q1, out Vector256<float> s);
         Vector256<float> large = Vector256.MultiplyAddEstimate(-s, q1, one) / Vector256.MultiplyAddEstimate(s, q1, one);
 
-        // Both paths work on |x| and the sign is put back last, so tanh(-0) = -0. NaN fails the
-        // compare and takes the polynomial path, which propagates it.
+        // Both paths work on |x| and the sign is put back last, so tanh(-0) = -0. NaN fails both
+        // compares and takes the polynomial path, which propagates it. Past |x| = ExpMaxArg / 2 the kernel's lanes are
+        // not used (tanh is 1 there): one select instead of a clamp before the kernel, which was two steps on the chain.
         Vector256<float> y = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(ax, Vector256.Create(TanhSmallLimit)), large, small);
+        y = Vector256.ConditionalSelect(Vector256.GreaterThan(ax, Vector256.Create(ExpMaxArg / 2f)), one, y);
         return y | (x & Vector256.Create(-0f));
     }
 
     /// <summary>
     /// exp(-a) = s (1 + q) for 0 &lt;= a &lt;= 104: Cody-Waite reduction to r = n ln2 - a with |r| &lt;= ln2/2 (n &lt;= 0),
     /// q = exp(r) - 1 by a degree-7 polynomial, s = 2^n. Callers finish with a fused multiply-add (s + q s, 1 + s + q s),
-    /// one FMA on the chain instead of +1 and two scalings.
+    /// one FMA on the chain instead of +1 and two scalings. <paramref name="shifted"/> is a (-log2 e) + 1.5 * 2^23 in one
+    /// FMA, from the caller (tanh forms it from |x| rather than from a = 2|x|, one step earlier). Past a = 104 the lanes
+    /// hold no meaningful value and the callers replace them by a select at the end.
     /// </summary>
     /// <remarks>
     /// <paramref name="forTanh"/>: q is returned as 1 + q (formed inside the last FMA, from 1 - v off the chain), and the
@@ -139,9 +150,8 @@ public static class VectorMath
     /// for x &lt; 0 is e itself, so it keeps the two-step reduction (one step would move it by 115 x 1.9e-9 at x = -80: up to 3.7 ulp).
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ExpMinus(Vector256<float> a, bool forTanh, out Vector256<float> q, out Vector256<float> s)
+    private static void ExpMinus(Vector256<float> a, Vector256<float> shifted, bool forTanh, out Vector256<float> q, out Vector256<float> s)
     {
-        Vector256<float> shifted = Vector256.MultiplyAddEstimate(a, Vector256.Create(-Log2E), Vector256.Create(RoundShifter));
         Vector256<float> n = shifted - Vector256.Create(RoundShifter);
         Vector256<float> v = Vector256.MultiplyAddEstimate(n, Vector256.Create(forTanh ? Ln2 : Ln2Hi), a);
         if (!forTanh)
@@ -225,16 +235,19 @@ public static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Sigmoid(Vector512<float> x)
     {
-        Vector512<float> a = Vector512.MinNative(Vector512.Abs(x), Vector512.Create(ExpMaxArg));
-        ExpMinus(a, forTanh: false, out Vector512<float> q, out Vector512<float> s);
+        Vector512<float> a = Vector512.Abs(x);
+        Vector512<float> shifted = Vector512.MultiplyAddEstimate(a, Vector512.Create(-Log2E), Vector512.Create(RoundShifter));
+        ExpMinus(a, shifted, forTanh: false, out Vector512<float> q, out Vector512<float> s);
 
         // e = exp(-|x|) = s (1 + q) and 1 + e, each in one fused step from q.
         Vector512<float> e = Vector512.MultiplyAddEstimate(q, s, s);
         Vector512<float> numerator = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<float>.Zero), e, Vector512<float>.One);
         Vector512<float> y = numerator / Vector512.MultiplyAddEstimate(q, s, s + Vector512<float>.One);
 
-        // The clamp does not propagate NaN, so restore it here.
-        return Vector512.ConditionalSelect(Vector512.Equals(x, x), y, x);
+        // Lanes past ExpMaxArg drop the kernel's result, in one select off the chain's critical inputs (a clamp of a
+        // before the kernel was 4 cycles on the chain): 1 above, +0 below. NaN fails the compare and keeps the kernel's NaN.
+        Vector512<float> outside = Vector512.GreaterThan(x, Vector512<float>.Zero) & Vector512<float>.One;
+        return Vector512.ConditionalSelect(Vector512.GreaterThan(a, Vector512.Create(ExpMaxArg)), outside, y);
     }
 
     /// <summary>Hyperbolic tangent per lane; same algorithm and accuracy as <see cref="Tanh(Vector256{float})"/>.</summary>
@@ -253,20 +266,23 @@ public static class VectorMath
 
         // (1 - e)/(1 + e) with e = exp(-2|x|) = s q1: numerator and denominator each rounded once. (1 + s + q s would
         // save forming q1 = 1 + q, but 1 + s is inexact for s < 2^-23: 1.83 ulp at |x| = 8.14.)
-        ExpMinus(Vector512.MinNative(ax + ax, Vector512.Create(ExpMaxArg)), forTanh: true, out Vector512<float> q1, out Vector512<float> s);
+        // The reduction starts from |x| itself: 2|x| (-log2 e) = |x| (-2 log2 e) exactly, so 2|x| is formed beside it.
+        Vector512<float> shifted = Vector512.MultiplyAddEstimate(ax, Vector512.Create(-2f * Log2E), Vector512.Create(RoundShifter));
+        ExpMinus(ax + ax, shifted, forTanh: true, out Vector512<float> q1, out Vector512<float> s);
         Vector512<float> large = Vector512.MultiplyAddEstimate(-s, q1, one) / Vector512.MultiplyAddEstimate(s, q1, one);
 
-        // Both paths work on |x| and the sign is put back last, so tanh(-0) = -0. NaN fails the
-        // compare and takes the polynomial path, which propagates it.
+        // Both paths work on |x| and the sign is put back last, so tanh(-0) = -0. NaN fails both
+        // compares and takes the polynomial path, which propagates it. Past |x| = ExpMaxArg / 2 the kernel's lanes are
+        // not used (tanh is 1 there): one select instead of a clamp before the kernel, which was two steps on the chain.
         Vector512<float> y = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(ax, Vector512.Create(TanhSmallLimit)), large, small);
+        y = Vector512.ConditionalSelect(Vector512.GreaterThan(ax, Vector512.Create(ExpMaxArg / 2f)), one, y);
         return y | (x & Vector512.Create(-0f));
     }
 
     /// <summary>exp(-a) as s (1 + q); see the Vector256 form.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ExpMinus(Vector512<float> a, bool forTanh, out Vector512<float> q, out Vector512<float> s)
+    private static void ExpMinus(Vector512<float> a, Vector512<float> shifted, bool forTanh, out Vector512<float> q, out Vector512<float> s)
     {
-        Vector512<float> shifted = Vector512.MultiplyAddEstimate(a, Vector512.Create(-Log2E), Vector512.Create(RoundShifter));
         Vector512<float> n = shifted - Vector512.Create(RoundShifter);
         Vector512<float> v = Vector512.MultiplyAddEstimate(n, Vector512.Create(forTanh ? Ln2 : Ln2Hi), a);
         if (!forTanh)
@@ -298,16 +314,19 @@ public static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Sigmoid(Vector128<float> x)
     {
-        Vector128<float> a = Vector128.MinNative(Vector128.Abs(x), Vector128.Create(ExpMaxArg));
-        ExpMinus(a, forTanh: false, out Vector128<float> q, out Vector128<float> s);
+        Vector128<float> a = Vector128.Abs(x);
+        Vector128<float> shifted = Vector128.MultiplyAddEstimate(a, Vector128.Create(-Log2E), Vector128.Create(RoundShifter));
+        ExpMinus(a, shifted, forTanh: false, out Vector128<float> q, out Vector128<float> s);
 
         // e = exp(-|x|) = s (1 + q) and 1 + e, each in one fused step from q.
         Vector128<float> e = Vector128.MultiplyAddEstimate(q, s, s);
         Vector128<float> numerator = Vector128.ConditionalSelect(Vector128.LessThan(x, Vector128<float>.Zero), e, Vector128<float>.One);
         Vector128<float> y = numerator / Vector128.MultiplyAddEstimate(q, s, s + Vector128<float>.One);
 
-        // The clamp does not propagate NaN, so restore it here.
-        return Vector128.ConditionalSelect(Vector128.Equals(x, x), y, x);
+        // Lanes past ExpMaxArg drop the kernel's result, in one select off the chain's critical inputs (a clamp of a
+        // before the kernel was 4 cycles on the chain): 1 above, +0 below. NaN fails the compare and keeps the kernel's NaN.
+        Vector128<float> outside = Vector128.GreaterThan(x, Vector128<float>.Zero) & Vector128<float>.One;
+        return Vector128.ConditionalSelect(Vector128.GreaterThan(a, Vector128.Create(ExpMaxArg)), outside, y);
     }
 
     /// <summary>Hyperbolic tangent per lane; same algorithm and accuracy as <see cref="Tanh(Vector256{float})"/>.</summary>
@@ -326,20 +345,23 @@ public static class VectorMath
 
         // (1 - e)/(1 + e) with e = exp(-2|x|) = s q1: numerator and denominator each rounded once. (1 + s + q s would
         // save forming q1 = 1 + q, but 1 + s is inexact for s < 2^-23: 1.83 ulp at |x| = 8.14.)
-        ExpMinus(Vector128.MinNative(ax + ax, Vector128.Create(ExpMaxArg)), forTanh: true, out Vector128<float> q1, out Vector128<float> s);
+        // The reduction starts from |x| itself: 2|x| (-log2 e) = |x| (-2 log2 e) exactly, so 2|x| is formed beside it.
+        Vector128<float> shifted = Vector128.MultiplyAddEstimate(ax, Vector128.Create(-2f * Log2E), Vector128.Create(RoundShifter));
+        ExpMinus(ax + ax, shifted, forTanh: true, out Vector128<float> q1, out Vector128<float> s);
         Vector128<float> large = Vector128.MultiplyAddEstimate(-s, q1, one) / Vector128.MultiplyAddEstimate(s, q1, one);
 
-        // Both paths work on |x| and the sign is put back last, so tanh(-0) = -0. NaN fails the
-        // compare and takes the polynomial path, which propagates it.
+        // Both paths work on |x| and the sign is put back last, so tanh(-0) = -0. NaN fails both
+        // compares and takes the polynomial path, which propagates it. Past |x| = ExpMaxArg / 2 the kernel's lanes are
+        // not used (tanh is 1 there): one select instead of a clamp before the kernel, which was two steps on the chain.
         Vector128<float> y = Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(ax, Vector128.Create(TanhSmallLimit)), large, small);
+        y = Vector128.ConditionalSelect(Vector128.GreaterThan(ax, Vector128.Create(ExpMaxArg / 2f)), one, y);
         return y | (x & Vector128.Create(-0f));
     }
 
     /// <summary>exp(-a) as s (1 + q); see the Vector256 form.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ExpMinus(Vector128<float> a, bool forTanh, out Vector128<float> q, out Vector128<float> s)
+    private static void ExpMinus(Vector128<float> a, Vector128<float> shifted, bool forTanh, out Vector128<float> q, out Vector128<float> s)
     {
-        Vector128<float> shifted = Vector128.MultiplyAddEstimate(a, Vector128.Create(-Log2E), Vector128.Create(RoundShifter));
         Vector128<float> n = shifted - Vector128.Create(RoundShifter);
         Vector128<float> v = Vector128.MultiplyAddEstimate(n, Vector128.Create(forTanh ? Ln2 : Ln2Hi), a);
         if (!forTanh)
@@ -389,11 +411,12 @@ public static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sigmoid(float x)
     {
-        ExpMinus(MathF.Min(MathF.Abs(x), ExpMaxArg), forTanh: false, out float q, out float s);
+        float a = MathF.Abs(x);
+        ExpMinus(a, MulAdd(a, -Log2E, RoundShifter), forTanh: false, out float q, out float s);
         float e = MulAdd(q, s, s);
         float numerator = x < 0f ? e : 1f;
         float y = numerator / MulAdd(q, s, s + 1f);
-        return float.IsNaN(x) ? x : y;
+        return a <= ExpMaxArg ? y : x > 0f ? 1f : x < 0f ? 0f : x;
     }
 
     /// <summary>Hyperbolic tangent; the lane-for-lane scalar twin of <see cref="Tanh(Vector256{float})"/>.</summary>
@@ -410,15 +433,15 @@ public static class VectorMath
         t = MulAdd(t, z, TanhT4);
         float small = MulAdd(t, ax * z, ax);
 
-        ExpMinus(MathF.Min(ax + ax, ExpMaxArg), forTanh: true, out float q1, out float s);
+        ExpMinus(ax + ax, MulAdd(ax, -2f * Log2E, RoundShifter), forTanh: true, out float q1, out float s);
         float large = MulAdd(-s, q1, 1f) / MulAdd(s, q1, 1f);
 
-        return MathF.CopySign(ax >= TanhSmallLimit ? large : small, x);
+        float y = ax >= TanhSmallLimit ? large : small;
+        return MathF.CopySign(ax > ExpMaxArg / 2f ? 1f : y, x);
     }
 
-    private static void ExpMinus(float a, bool forTanh, out float q, out float s)
+    private static void ExpMinus(float a, float shifted, bool forTanh, out float q, out float s)
     {
-        float shifted = MulAdd(a, -Log2E, RoundShifter);
         float n = shifted - RoundShifter;
         float v = MulAdd(n, forTanh ? Ln2 : Ln2Hi, a);
         if (!forTanh)
