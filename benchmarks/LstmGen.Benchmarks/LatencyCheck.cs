@@ -25,6 +25,10 @@ public static class LatencyCheck
             $"clock: {1 / cycle:F2} GHz (a 512-bit FMA chain at {FmaCycles} cycles per FMA); Vector512 accelerated: {Vector512.IsHardwareAccelerated}"));
         Report("Sigmoid(Vector512)", cycle, () => Sigmoid512(Iterations, Vector512.Create(0.3f))[0], 0);
         Report("Sigmoid(Vector256)", cycle, () => Sigmoid256(Iterations, Vector256.Create(0.3f))[0], 0);
+        // Independent chains side by side, as a step's gates run: the same figure as one chain if they overlap.
+        Report("Sigmoid(Vector256) x2", cycle, () => Sigmoid256Side(Iterations, Vector256.Create(0.3f), 2)[0], 0);
+        Report("Sigmoid(Vector256) x4", cycle, () => Sigmoid256Side(Iterations, Vector256.Create(0.3f), 4)[0], 0);
+        Report("Sigmoid(Vector512) x2", cycle, () => Sigmoid512Side(Iterations, Vector512.Create(0.3f))[0], 0);
         Report("Tanh(Vector512)", cycle, () => Tanh512(Iterations, Vector512.Create(0.7f))[0], AddCycles);
         Report("Tanh(Vector256)", cycle, () => Tanh256(Iterations, Vector256.Create(0.7f))[0], AddCycles);
         Report("division (Vector512)", cycle, () => Divide512(Iterations, Vector512.Create(0.7f), Vector512.Create(0.9f))[0], 0);
@@ -93,6 +97,45 @@ public static class LatencyCheck
         }
 
         return x;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector256<float> Sigmoid256Side(long n, Vector256<float> x, int chains)
+    {
+        Vector256<float> y = x + Vector256.Create(0.1f), z = x + Vector256.Create(0.2f), w = x + Vector256.Create(0.3f);
+        if (chains == 2)
+        {
+            for (long i = 0; i < n; i++)
+            {
+                x = VectorMath.Sigmoid(VectorMath.Sigmoid(x));
+                y = VectorMath.Sigmoid(VectorMath.Sigmoid(y));
+            }
+
+            return x + y;
+        }
+
+        for (long i = 0; i < n; i++)
+        {
+            x = VectorMath.Sigmoid(VectorMath.Sigmoid(x));
+            y = VectorMath.Sigmoid(VectorMath.Sigmoid(y));
+            z = VectorMath.Sigmoid(VectorMath.Sigmoid(z));
+            w = VectorMath.Sigmoid(VectorMath.Sigmoid(w));
+        }
+
+        return x + y + z + w;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector512<float> Sigmoid512Side(long n, Vector512<float> x)
+    {
+        Vector512<float> y = x + Vector512.Create(0.1f);
+        for (long i = 0; i < n; i++)
+        {
+            x = VectorMath.Sigmoid(VectorMath.Sigmoid(x));
+            y = VectorMath.Sigmoid(VectorMath.Sigmoid(y));
+        }
+
+        return x + y;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

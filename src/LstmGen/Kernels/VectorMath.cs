@@ -20,6 +20,9 @@ namespace LstmGen.Kernels;
 /// reduction in two steps). The range clamps then moved off the chain (sigmoid selects its lanes past 104 at the end,
 /// tanh its lanes past 52; bit for bit the same results over all 2^32 floats): on the Intel Xeon family 6 model 207,
 /// sigmoid 66.5 to 61-64 cycles in Vector512 and 60.8 to 57-58 in Vector256, tanh 67.8 to 59-60 and 57.7 to 54-56.
+/// Several activations of a step run side by side, and there the vector ports bound them (`latency`, same Intel: two
+/// independent 256-bit sigmoids 65 cycles, four 84), so the 256-bit selects go through one vpternlogd, which the JIT
+/// turns into a mask compare and a masked blend, instead of vblendvps (three uops there).
 /// Multiply-adds are <c>MultiplyAddEstimate</c>: fused exactly where the scalar form's are, and an intrinsic rather than
 /// a helper to inline, which keeps the widest generated cells (ten activations) within the JIT's inlining budget.
 /// Errors quoted on each function were measured exhaustively over all 2^32 float inputs against
@@ -90,13 +93,13 @@ public static class VectorMath
 
         // e = exp(-|x|) = s (1 + q) and 1 + e, each in one fused step from q.
         Vector256<float> e = Vector256.MultiplyAddEstimate(q, s, s);
-        Vector256<float> numerator = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<float>.Zero), e, Vector256<float>.One);
+        Vector256<float> numerator = Select(Vector256.LessThan(x, Vector256<float>.Zero), e, Vector256<float>.One);
         Vector256<float> y = numerator / Vector256.MultiplyAddEstimate(q, s, s + Vector256<float>.One);
 
         // Lanes past ExpMaxArg drop the kernel's result, in one select off the chain's critical inputs (a clamp of a
         // before the kernel was 4 cycles on the chain): 1 above, +0 below. NaN fails the compare and keeps the kernel's NaN.
         Vector256<float> outside = Vector256.GreaterThan(x, Vector256<float>.Zero) & Vector256<float>.One;
-        return Vector256.ConditionalSelect(Vector256.GreaterThan(a, Vector256.Create(ExpMaxArg)), outside, y);
+        return Select(Vector256.GreaterThan(a, Vector256.Create(ExpMaxArg)), outside, y);
     }
 
     /// <summary>
@@ -131,8 +134,8 @@ public static class VectorMath
         // Both paths work on |x| and the sign is put back last, so tanh(-0) = -0. NaN fails both
         // compares and takes the polynomial path, which propagates it. Past |x| = ExpMaxArg / 2 the kernel's lanes are
         // not used (tanh is 1 there): one select instead of a clamp before the kernel, which was two steps on the chain.
-        Vector256<float> y = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(ax, Vector256.Create(TanhSmallLimit)), large, small);
-        y = Vector256.ConditionalSelect(Vector256.GreaterThan(ax, Vector256.Create(ExpMaxArg / 2f)), one, y);
+        Vector256<float> y = Select(Vector256.GreaterThanOrEqual(ax, Vector256.Create(TanhSmallLimit)), large, small);
+        y = Select(Vector256.GreaterThan(ax, Vector256.Create(ExpMaxArg / 2f)), one, y);
         return y | (x & Vector256.Create(-0f));
     }
 
@@ -176,6 +179,16 @@ public static class VectorMath
         s = Vector256.ShiftLeft(n1 + Vector256.Create(ExponentBias), MantissaBits).AsSingle()
             * Vector256.ShiftLeft(n2 + Vector256.Create(ExponentBias), MantissaBits).AsSingle();
     }
+
+    /// <summary>
+    /// mask ? a : b per bit, for masks from a compare. With AVX-512VL one vpternlogd (one uop): the JIT's vblendvps for a
+    /// 256-bit ConditionalSelect is three on Intel's recent cores, and a step's activations run several.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Select(Vector256<float> mask, Vector256<float> a, Vector256<float> b) =>
+        Avx512F.VL.IsSupported
+            ? Avx512F.VL.TernaryLogic(mask.AsUInt32(), a.AsUInt32(), b.AsUInt32(), 0xCA).AsSingle()
+            : Vector256.ConditionalSelect(mask, a, b);
 
     // ---------------------------------------------------------------- pairs
 
