@@ -59,6 +59,10 @@ public static class VectorMath
     // tanh(x) ~ x + x^3 * T(x^2) for |x| < TanhSmallLimit (Cephes tanhf coefficients). Above it,
     // (1 - e)/(1 + e) with e = exp(-2|x|) <= 0.29 has no cancellation.
     private const float TanhSmallLimit = 0.625f;
+
+    // Past |x| = TanhOneLimit tanh rounds to 1 (2 e^-2|x| is under half an ulp of 1 from |x| = 8.67 on), and tanh selects
+    // 1 there; below it n >= -29, so tanh's 2^n is one exponent, without sigmoid's split for the denormal range.
+    private const float TanhOneLimit = 10f;
     private const float TanhT0 = -5.70498872745e-3f;
     private const float TanhT1 = 2.06390887954e-2f;
     private const float TanhT2 = -5.37397155531e-2f;
@@ -132,10 +136,10 @@ public static class VectorMath
         Vector256<float> large = Vector256.MultiplyAddEstimate(-s, q1, one) / Vector256.MultiplyAddEstimate(s, q1, one);
 
         // Both paths work on |x| and the sign is put back last, so tanh(-0) = -0. NaN fails both
-        // compares and takes the polynomial path, which propagates it. Past |x| = ExpMaxArg / 2 the kernel's lanes are
+        // compares and takes the polynomial path, which propagates it. Past |x| = TanhOneLimit the kernel's lanes are
         // not used (tanh is 1 there): one select instead of a clamp before the kernel, which was two steps on the chain.
         Vector256<float> y = Select(Vector256.GreaterThanOrEqual(ax, Vector256.Create(TanhSmallLimit)), large, small);
-        y = Select(Vector256.GreaterThan(ax, Vector256.Create(ExpMaxArg / 2f)), one, y);
+        y = Select(Vector256.GreaterThan(ax, Vector256.Create(TanhOneLimit)), one, y);
         return y | (x & Vector256.Create(-0f));
     }
 
@@ -173,6 +177,13 @@ public static class VectorMath
 
         // s = 2^n as 2^n1 * 2^n2 (n1, n2 >= -75), off the chain: exact down to 2^-149, so a denormal result is
         // rounded once, by the caller's fused step.
+        if (forTanh)
+        {
+            // Tanh's n >= -29 (|x| <= TanhOneLimit; the lanes past it are replaced): one exponent, two steps.
+            s = Vector256.ShiftLeft(shifted.AsInt32() + Vector256.Create(ExponentBias - RoundShifterBits), MantissaBits).AsSingle();
+            return;
+        }
+
         Vector256<int> ni = shifted.AsInt32() - Vector256.Create(RoundShifterBits);
         Vector256<int> n1 = Vector256.ShiftRightArithmetic(ni, 1);
         Vector256<int> n2 = ni - n1;
@@ -285,10 +296,10 @@ public static class VectorMath
         Vector512<float> large = Vector512.MultiplyAddEstimate(-s, q1, one) / Vector512.MultiplyAddEstimate(s, q1, one);
 
         // Both paths work on |x| and the sign is put back last, so tanh(-0) = -0. NaN fails both
-        // compares and takes the polynomial path, which propagates it. Past |x| = ExpMaxArg / 2 the kernel's lanes are
+        // compares and takes the polynomial path, which propagates it. Past |x| = TanhOneLimit the kernel's lanes are
         // not used (tanh is 1 there): one select instead of a clamp before the kernel, which was two steps on the chain.
         Vector512<float> y = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(ax, Vector512.Create(TanhSmallLimit)), large, small);
-        y = Vector512.ConditionalSelect(Vector512.GreaterThan(ax, Vector512.Create(ExpMaxArg / 2f)), one, y);
+        y = Vector512.ConditionalSelect(Vector512.GreaterThan(ax, Vector512.Create(TanhOneLimit)), one, y);
         return y | (x & Vector512.Create(-0f));
     }
 
@@ -314,6 +325,13 @@ public static class VectorMath
 
         // s = 2^n as 2^n1 * 2^n2 (n1, n2 >= -75), off the chain: exact down to 2^-149, so a denormal result is
         // rounded once, by the caller's fused step.
+        if (forTanh)
+        {
+            // Tanh's n >= -29 (|x| <= TanhOneLimit; the lanes past it are replaced): one exponent, two steps.
+            s = Vector512.ShiftLeft(shifted.AsInt32() + Vector512.Create(ExponentBias - RoundShifterBits), MantissaBits).AsSingle();
+            return;
+        }
+
         Vector512<int> ni = shifted.AsInt32() - Vector512.Create(RoundShifterBits);
         Vector512<int> n1 = Vector512.ShiftRightArithmetic(ni, 1);
         Vector512<int> n2 = ni - n1;
@@ -364,10 +382,10 @@ public static class VectorMath
         Vector128<float> large = Vector128.MultiplyAddEstimate(-s, q1, one) / Vector128.MultiplyAddEstimate(s, q1, one);
 
         // Both paths work on |x| and the sign is put back last, so tanh(-0) = -0. NaN fails both
-        // compares and takes the polynomial path, which propagates it. Past |x| = ExpMaxArg / 2 the kernel's lanes are
+        // compares and takes the polynomial path, which propagates it. Past |x| = TanhOneLimit the kernel's lanes are
         // not used (tanh is 1 there): one select instead of a clamp before the kernel, which was two steps on the chain.
         Vector128<float> y = Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(ax, Vector128.Create(TanhSmallLimit)), large, small);
-        y = Vector128.ConditionalSelect(Vector128.GreaterThan(ax, Vector128.Create(ExpMaxArg / 2f)), one, y);
+        y = Vector128.ConditionalSelect(Vector128.GreaterThan(ax, Vector128.Create(TanhOneLimit)), one, y);
         return y | (x & Vector128.Create(-0f));
     }
 
@@ -393,6 +411,13 @@ public static class VectorMath
 
         // s = 2^n as 2^n1 * 2^n2 (n1, n2 >= -75), off the chain: exact down to 2^-149, so a denormal result is
         // rounded once, by the caller's fused step.
+        if (forTanh)
+        {
+            // Tanh's n >= -29 (|x| <= TanhOneLimit; the lanes past it are replaced): one exponent, two steps.
+            s = Vector128.ShiftLeft(shifted.AsInt32() + Vector128.Create(ExponentBias - RoundShifterBits), MantissaBits).AsSingle();
+            return;
+        }
+
         Vector128<int> ni = shifted.AsInt32() - Vector128.Create(RoundShifterBits);
         Vector128<int> n1 = Vector128.ShiftRightArithmetic(ni, 1);
         Vector128<int> n2 = ni - n1;
@@ -450,7 +475,7 @@ public static class VectorMath
         float large = MulAdd(-s, q1, 1f) / MulAdd(s, q1, 1f);
 
         float y = ax >= TanhSmallLimit ? large : small;
-        return MathF.CopySign(ax > ExpMaxArg / 2f ? 1f : y, x);
+        return MathF.CopySign(ax > TanhOneLimit ? 1f : y, x);
     }
 
     private static void ExpMinus(float a, float shifted, bool forTanh, out float q, out float s)
@@ -470,6 +495,12 @@ public static class VectorMath
         float p = MulAdd(c2, w, c1);
         p = MulAdd(c3, w * w, p);
         q = MulAdd(p, w, forTanh ? 1f - v : -v);
+
+        if (forTanh)
+        {
+            s = BitConverter.Int32BitsToSingle((BitConverter.SingleToInt32Bits(shifted) + (ExponentBias - RoundShifterBits)) << MantissaBits);
+            return;
+        }
 
         int ni = BitConverter.SingleToInt32Bits(shifted) - RoundShifterBits;
         int n1 = ni >> 1;

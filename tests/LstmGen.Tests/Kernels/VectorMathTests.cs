@@ -92,6 +92,28 @@ public class VectorMathTests
         Assert.Equal(-1e-30f, VectorMath.Tanh(-1e-30f));
     }
 
+    /// <summary>
+    /// Tanh reaches 1 where the reference does: below 1 up to |x| = 8.6 (tanh(8.6) = 1 - 6.6e-8, over half an ulp below
+    /// 1) and exactly 1 from 8.7 (1 - 5.5e-8 rounds up), float by float. Guards the limit past which tanh selects 1
+    /// instead of running its kernel: one below 8.67 saturates too early, within the ulp bound, so only this test sees it.
+    /// </summary>
+    [Fact]
+    public void Tanh_NearSaturation_ReachesOneWhereTheReferenceDoes()
+    {
+        for (int bits = BitConverter.SingleToInt32Bits(7f); bits <= BitConverter.SingleToInt32Bits(12f); bits++)
+        {
+            float x = BitConverter.Int32BitsToSingle(bits);
+            if (x <= 8.6f ? VectorMath.Tanh(x) >= 1f : x >= 8.7f && VectorMath.Tanh(x) != 1f)
+            {
+                Assert.Fail($"Tanh({x:R}) = {VectorMath.Tanh(x):R}, reference {Math.Tanh(x):R}");
+            }
+        }
+
+        AssertAllForms(Function.Tanh, 8.6f, VectorMath.Tanh(8.6f));
+        Assert.True(VectorMath.Tanh(8.6f) < 1f);
+        AssertAllForms(Function.Tanh, 8.7f, 1f);
+    }
+
     [Fact]
     public void Sigmoid_SpecialValues_SaturateWithoutNaNOrNegative()
     {
