@@ -18,7 +18,7 @@ namespace LstmGen.Kernels;
 /// dependent chain (`benchmarks latency`, Zen 4) sigmoid takes 55-56 cycles in Vector512 and 52-57 in Vector256, tanh
 /// 58-59 and 52-53 (before: 62, 61, 69-72 and 65, with +1 and two scaling multiplies after the polynomial, and tanh's
 /// reduction in two steps). The range clamps then moved off the chain (sigmoid selects its lanes past 104 at the end,
-/// tanh its lanes past 52; bit for bit the same results over all 2^32 floats): on the Intel Xeon family 6 model 207,
+/// tanh its lanes past 52, later past TanhOneLimit; bit for bit the same results over all 2^32 floats): on the Intel Xeon family 6 model 207,
 /// sigmoid 66.5 to 61-64 cycles in Vector512 and 60.8 to 57-58 in Vector256, tanh 67.8 to 59-60 and 57.7 to 54-56.
 /// Several activations of a step run side by side, and there the vector ports bound them (`latency`, same Intel: two
 /// independent 256-bit sigmoids 65 cycles, four 84), so the 256-bit selects go through one vpternlogd, which the JIT
@@ -147,8 +147,9 @@ public static class VectorMath
     /// exp(-a) = s (1 + q) for 0 &lt;= a &lt;= 104: Cody-Waite reduction to r = n ln2 - a with |r| &lt;= ln2/2 (n &lt;= 0),
     /// q = exp(r) - 1 by a degree-7 polynomial, s = 2^n. Callers finish with a fused multiply-add (s + q s, 1 + s + q s),
     /// one FMA on the chain instead of +1 and two scalings. <paramref name="shifted"/> is a (-log2 e) + 1.5 * 2^23 in one
-    /// FMA, from the caller (tanh forms it from |x| rather than from a = 2|x|, one step earlier). Past a = 104 the lanes
-    /// hold no meaningful value and the callers replace them by a select at the end.
+    /// FMA, from the caller (tanh forms it from |x| rather than from a = 2|x|, one step earlier). Past the caller's limit
+    /// (a = 104 for sigmoid, 2 TanhOneLimit for tanh) the lanes hold no meaningful value and the callers replace them by a
+    /// select at the end.
     /// </summary>
     /// <remarks>
     /// <paramref name="forTanh"/>: q is returned as 1 + q (formed inside the last FMA, from 1 - v off the chain), and the
@@ -175,15 +176,15 @@ public static class VectorMath
         p = Vector256.MultiplyAddEstimate(c3, w * w, p);
         q = Vector256.MultiplyAddEstimate(p, w, forTanh ? Vector256<float>.One - v : -v);
 
-        // s = 2^n as 2^n1 * 2^n2 (n1, n2 >= -75), off the chain: exact down to 2^-149, so a denormal result is
-        // rounded once, by the caller's fused step.
         if (forTanh)
         {
-            // Tanh's n >= -29 (|x| <= TanhOneLimit; the lanes past it are replaced): one exponent, two steps.
+            // Tanh's n >= -29 (|x| <= TanhOneLimit; the lanes past it are replaced): s = 2^n is one exponent, two steps.
             s = Vector256.ShiftLeft(shifted.AsInt32() + Vector256.Create(ExponentBias - RoundShifterBits), MantissaBits).AsSingle();
             return;
         }
 
+        // s = 2^n as 2^n1 * 2^n2 (n1, n2 >= -75), off the chain: exact down to 2^-149, so a denormal result is
+        // rounded once, by the caller's fused step.
         Vector256<int> ni = shifted.AsInt32() - Vector256.Create(RoundShifterBits);
         Vector256<int> n1 = Vector256.ShiftRightArithmetic(ni, 1);
         Vector256<int> n2 = ni - n1;
@@ -323,15 +324,15 @@ public static class VectorMath
         p = Vector512.MultiplyAddEstimate(c3, w * w, p);
         q = Vector512.MultiplyAddEstimate(p, w, forTanh ? Vector512<float>.One - v : -v);
 
-        // s = 2^n as 2^n1 * 2^n2 (n1, n2 >= -75), off the chain: exact down to 2^-149, so a denormal result is
-        // rounded once, by the caller's fused step.
         if (forTanh)
         {
-            // Tanh's n >= -29 (|x| <= TanhOneLimit; the lanes past it are replaced): one exponent, two steps.
+            // Tanh's n >= -29 (|x| <= TanhOneLimit; the lanes past it are replaced): s = 2^n is one exponent, two steps.
             s = Vector512.ShiftLeft(shifted.AsInt32() + Vector512.Create(ExponentBias - RoundShifterBits), MantissaBits).AsSingle();
             return;
         }
 
+        // s = 2^n as 2^n1 * 2^n2 (n1, n2 >= -75), off the chain: exact down to 2^-149, so a denormal result is
+        // rounded once, by the caller's fused step.
         Vector512<int> ni = shifted.AsInt32() - Vector512.Create(RoundShifterBits);
         Vector512<int> n1 = Vector512.ShiftRightArithmetic(ni, 1);
         Vector512<int> n2 = ni - n1;
@@ -409,15 +410,15 @@ public static class VectorMath
         p = Vector128.MultiplyAddEstimate(c3, w * w, p);
         q = Vector128.MultiplyAddEstimate(p, w, forTanh ? Vector128<float>.One - v : -v);
 
-        // s = 2^n as 2^n1 * 2^n2 (n1, n2 >= -75), off the chain: exact down to 2^-149, so a denormal result is
-        // rounded once, by the caller's fused step.
         if (forTanh)
         {
-            // Tanh's n >= -29 (|x| <= TanhOneLimit; the lanes past it are replaced): one exponent, two steps.
+            // Tanh's n >= -29 (|x| <= TanhOneLimit; the lanes past it are replaced): s = 2^n is one exponent, two steps.
             s = Vector128.ShiftLeft(shifted.AsInt32() + Vector128.Create(ExponentBias - RoundShifterBits), MantissaBits).AsSingle();
             return;
         }
 
+        // s = 2^n as 2^n1 * 2^n2 (n1, n2 >= -75), off the chain: exact down to 2^-149, so a denormal result is
+        // rounded once, by the caller's fused step.
         Vector128<int> ni = shifted.AsInt32() - Vector128.Create(RoundShifterBits);
         Vector128<int> n1 = Vector128.ShiftRightArithmetic(ni, 1);
         Vector128<int> n2 = ni - n1;
@@ -454,7 +455,7 @@ public static class VectorMath
         float e = MulAdd(q, s, s);
         float numerator = x < 0f ? e : 1f;
         float y = numerator / MulAdd(q, s, s + 1f);
-        return a <= ExpMaxArg ? y : x > 0f ? 1f : x < 0f ? 0f : x;
+        return a > ExpMaxArg ? (x > 0f ? 1f : 0f) : y; // as the vector forms: NaN fails the compare and keeps y's NaN
     }
 
     /// <summary>Hyperbolic tangent; the lane-for-lane scalar twin of <see cref="Tanh(Vector256{float})"/>.</summary>
