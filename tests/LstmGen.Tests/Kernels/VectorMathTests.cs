@@ -1,4 +1,6 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
 using LstmGen.Kernels;
 
 namespace LstmGen.Tests.Kernels;
@@ -93,9 +95,10 @@ public class VectorMathTests
     }
 
     /// <summary>
-    /// Tanh reaches 1 where the reference does: below 1 up to |x| = 8.6 (tanh(8.6) = 1 - 6.6e-8, over half an ulp below
-    /// 1) and exactly 1 from 8.7 (1 - 5.5e-8 rounds up), float by float. Guards the limit past which tanh selects 1
-    /// instead of running its kernel: one below 8.67 saturates too early, within the ulp bound, so only this test sees it.
+    /// Tanh saturates about where the reference does, float by float from 7 to 12: never above 1, below 1 up to
+    /// |x| = 8.98 and exactly 1 from 9.02 (correctly rounded tanh is 1 from 9.0109 on; 1 - tanh(8.98) = 3.2e-8 is just
+    /// over half an ulp below 1). Guards the limit past which tanh selects 1 instead of its rational: one at 8.5 saturates
+    /// too early but within the ulp bound (1 - tanh(8.5) is 1.4 ulp), so only this test sees it.
     /// </summary>
     [Fact]
     public void Tanh_NearSaturation_ReachesOneWhereTheReferenceDoes()
@@ -103,15 +106,16 @@ public class VectorMathTests
         for (int bits = BitConverter.SingleToInt32Bits(7f); bits <= BitConverter.SingleToInt32Bits(12f); bits++)
         {
             float x = BitConverter.Int32BitsToSingle(bits);
-            if (x <= 8.6f ? VectorMath.Tanh(x) >= 1f : x >= 8.7f && VectorMath.Tanh(x) != 1f)
+            float y = VectorMath.Tanh(x);
+            if (y > 1f || (x <= 8.98f ? y >= 1f : x >= 9.02f && y != 1f))
             {
-                Assert.Fail($"Tanh({x:R}) = {VectorMath.Tanh(x):R}, reference {Math.Tanh(x):R}");
+                Assert.Fail($"Tanh({x:R}) = {y:R}, reference {Math.Tanh(x):R}");
             }
         }
 
-        AssertAllForms(Function.Tanh, 8.6f, VectorMath.Tanh(8.6f));
-        Assert.True(VectorMath.Tanh(8.6f) < 1f);
-        AssertAllForms(Function.Tanh, 8.7f, 1f);
+        AssertAllForms(Function.Tanh, 8.98f, VectorMath.Tanh(8.98f));
+        Assert.True(VectorMath.Tanh(8.98f) < 1f);
+        AssertAllForms(Function.Tanh, 9.02f, 1f);
     }
 
     [Fact]
@@ -222,13 +226,18 @@ public class VectorMathTests
 
     // The bounds are written here, not read from VectorMath's own SigmoidMaxUlp/TanhMaxUlp, so that raising a library
     // constant cannot loosen the test. They are the maxima measured over all 2^32 floats against double precision (the
-    // figures the README states): sigmoid 2.402 ulp, tanh 1.502 ulp. Every input set checked here is a subset of all
+    // figures the README states): sigmoid 2.402 ulp, tanh 2.382 ulp. Every input set checked here is a subset of all
     // floats, so its maximum cannot exceed them; any change to the approximations that costs accuracy anywhere on these
     // ~1.25M inputs fails (a 100-ulp error in exp, say, is 40 times over).
     private const double SigmoidBoundUlp = 2.402;
-    private const double TanhBoundUlp = 1.502;
+    private const double TanhBoundUlp = 2.382;
 
-    private static double DocumentedMaxUlp(Function f) => f == Function.Sigmoid ? SigmoidBoundUlp : TanhBoundUlp;
+    // Tanh's rational rounds its multiply-adds twice where the CPU has no fused one (x64 without FMA: the CI's
+    // DOTNET_EnableAVX2=0 run): 2.467 ulp over all floats, measured the same way. Sigmoid's maximum is the same either way.
+    private const double TanhBoundUlpUnfused = 2.467;
+
+    private static double DocumentedMaxUlp(Function f) =>
+        f == Function.Sigmoid ? SigmoidBoundUlp : Fma.IsSupported || AdvSimd.IsSupported ? TanhBoundUlp : TanhBoundUlpUnfused;
 
     private const int MinNormalExponent = -126;
 
